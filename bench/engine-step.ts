@@ -1,0 +1,66 @@
+/**
+ * One engine measurement in its own process (so peak RSS belongs to one configuration):
+ *   node --import tsx bench/engine-step.ts <wasm|cpu|auto> <lstm|cnn> <steps> [threads]
+ * Prints one JSON line with the median seconds per training step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice } from '../core/index.js';
+import { useBackend } from '../models/engine/index.js';
+import { buildImageCnn, REFERENCE_IMAGE_CNN } from '../models/image-cnn.js';
+import { buildTextLstm, REFERENCE_TEXT_LSTM } from '../models/text-lstm.js';
+
+const [backendArg = 'wasm', modelArg = 'lstm', stepsArg = '5', threadsArg] = process.argv.slice(2);
+const engine = await useBackend({
+  preference: backendArg as BackendChoice,
+  threads: threadsArg === undefined ? undefined : Number(threadsArg),
+});
+
+function batchFor(model: string): { model: tf.LayersModel; x: tf.Tensor; y: tf.Tensor; batch: number } {
+  if (model === 'lstm') {
+    const spec = { ...REFERENCE_TEXT_LSTM, seed: 1 };
+    const batch = 64;
+    return {
+      model: buildTextLstm(spec),
+      x: tf.randomUniform([batch, spec.sequenceLength], 0, spec.vocabularySize, 'int32', 2),
+      y: tf.oneHot(tf.randomUniform([batch], 0, spec.numClasses, 'int32', 3), spec.numClasses),
+      batch,
+    };
+  }
+  const spec = { ...REFERENCE_IMAGE_CNN, seed: 1 };
+  const batch = 32;
+  return {
+    model: buildImageCnn(spec),
+    x: tf.randomUniform([batch, spec.imageSizePx, spec.imageSizePx, 3], 0, 1, 'float32', 2),
+    y: tf.oneHot(tf.randomUniform([batch], 0, spec.numClasses, 'int32', 3), spec.numClasses),
+    batch,
+  };
+}
+
+const { model, x, y, batch } = batchFor(modelArg);
+model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+const steps = Number(stepsArg);
+// The first step builds the gradient graph and packs weights; it is reported apart.
+let started = performance.now();
+await model.trainOnBatch(x, y);
+const firstStepSeconds = (performance.now() - started) / 1000;
+const seconds: number[] = [];
+for (let i = 0; i < steps; i++) {
+  started = performance.now();
+  await model.trainOnBatch(x, y);
+  seconds.push((performance.now() - started) / 1000);
+}
+seconds.sort((a, b) => a - b);
+const median = seconds.length > 0 ? (seconds[Math.floor((seconds.length - 1) / 2)] ?? firstStepSeconds) : firstStepSeconds;
+process.stdout.write(
+  `${JSON.stringify({
+    backend: engine.backend,
+    threads: engine.threads,
+    simd: engine.simd,
+    model: modelArg,
+    batch,
+    steps: seconds.length,
+    secondsPerStep: median,
+    firstStepSeconds,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  })}\n`,
+);

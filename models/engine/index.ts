@@ -1,0 +1,4 @@
+/** The compute engine: backend choice and the wasm gradient kernels that make training possible. */
+export { type BackendName, type BackendOptions, type EngineInfo, useBackend } from './backend.js';
+export { assertKernelsNative, type KernelUsage } from './kernel-guard.js';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels/index.js';

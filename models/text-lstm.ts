@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface TextLstmSpec {
+  vocabularySize: number;
+  sequenceLength: number;
+  embeddingDim: number;
+  numClasses: number;
+  /** Units of the two stacked LSTM layers. */
+  lstmUnits: [number, number];
+  dropoutRate: number;
+  seed?: number;
+}
+
+export const REFERENCE_TEXT_LSTM: TextLstmSpec = {
+  vocabularySize: 10_000,
+  sequenceLength: 48,
+  embeddingDim: 128,
+  numClasses: 27,
+  lstmUnits: [128, 64],
+  dropoutRate: 0.5,
+};
+
+/**
+ * The reference text model: Embedding -> LSTM(return sequences) -> Dropout -> LSTM -> Dropout ->
+ * BatchNorm -> Dense(128, relu) -> BatchNorm -> Dense(64, relu) -> Dropout -> Dense(softmax).
+ * Uncompiled; train.ts compiles it. The LSTM gates use the sigmoid, as Keras does (tfjs defaults to
+ * the hard sigmoid, which costs five extra kernels per time step in backprop).
+ */
+export function buildTextLstm(spec: TextLstmSpec): tf.LayersModel {
+  const init = (offset: number) => (spec.seed === undefined ? undefined : { seed: spec.seed + offset });
+  const [units1, units2] = spec.lstmUnits;
+  const glorot = (offset: number) => tf.initializers.glorotUniform(init(offset) ?? {});
+  return tf.sequential({
+    name: 'text_lstm',
+    layers: [
+      tf.layers.embedding({
+        inputDim: spec.vocabularySize,
+        outputDim: spec.embeddingDim,
+        inputLength: spec.sequenceLength,
+        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, ...init(1) }),
+      }),
+      tf.layers.lstm({
+        units: units1,
+        returnSequences: true,
+        recurrentActivation: 'sigmoid',
+        kernelInitializer: glorot(2),
+        recurrentInitializer: glorot(3),
+      }),
+      tf.layers.dropout({ rate: spec.dropoutRate, ...init(4) }),
+      tf.layers.lstm({ units: units2, recurrentActivation: 'sigmoid', kernelInitializer: glorot(5), recurrentInitializer: glorot(6) }),
+      tf.layers.dropout({ rate: spec.dropoutRate, ...init(7) }),
+      tf.layers.batchNormalization(),
+      tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: glorot(8) }),
+      tf.layers.batchNormalization(),
+      tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: glorot(9) }),
+      tf.layers.dropout({ rate: spec.dropoutRate, ...init(10) }),
+      tf.layers.dense({ units: spec.numClasses, activation: 'softmax', kernelInitializer: glorot(11) }),
+    ],
+  });
+}
