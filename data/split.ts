@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { InputError } from '../core/index.js';
+import type { Database } from './db/database.js';
+import type { StageDeps } from './stage-deps.js';
+
+export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+export interface SplitInput {
+  seed: number;
+  /** Fractions for validation and test; train gets the rest. Default 0.1 and 0.1. */
+  validationFraction?: number;
+  testFraction?: number;
+  /** Folder for the manifest JSON, e.g. `<home>/splits`. */
+  manifestDir: string;
+}
+
+export interface SplitCounts {
+  total: number;
+  /** prdtypecode -> rows. */
+  perClass: Record<string, number>;
+  withText: number;
+  withImage: number;
+}
+
+export interface SplitManifest {
+  /** sha256 of every (product, label, split, text, image) line: names exactly what a run trained on. */
+  dataSha256: string;
+  seed: number;
+  fractions: Record<SplitName, number>;
+  counts: Record<SplitName, SplitCounts>;
+}
+
+export interface SplitResult {
+  manifest: SplitManifest;
+  manifestPath: string;
+  durationMs: number;
+}
+
+interface LabelledRow extends Record<string, unknown> {
+  productid: number;
+  prdtypecode: number;
+  cleaned_text: string | null;
+  has_text: number;
+  image_sha256: string | null;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const BATCH_ROWS = 1000;
+
+/**
+ * Stratified assignment: rows are grouped by class and modality (text only, image only, both) so each
+ * split gets its share of every class and of the images; inside a group the order is a hash of
+ * seed + productid, which depends on neither insertion order nor the database.
+ */
+function assignSplits(rows: readonly LabelledRow[], seed: number, fractions: Record<SplitName, number>) {
+  const groups = new Map<string, LabelledRow[]>();
+  for (const row of rows) {
+    const key = `${row.prdtypecode}|${row.has_text}|${row.image_sha256 === null ? 0 : 1}`;
+    const group = groups.get(key) ?? [];
+    group.push(row);
+    groups.set(key, group);
+  }
+  const assigned = new Map<number, SplitName>();
+  for (const group of groups.values()) {
+    const ordered = group
+      .map((row) => ({ row, key: sha256(`${seed}:${row.productid}`) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const nTest = Math.round(ordered.length * fractions.test);
+    const nValidation = Math.round(ordered.length * fractions.validation);
+    ordered.forEach(({ row }, i) => {
+      assigned.set(row.productid, i < nTest ? 'test' : i < nTest + nValidation ? 'validation' : 'train');
+    });
+  }
+  return assigned;
+}
+
+function countSplits(
+  rows: readonly LabelledRow[],
+  assigned: Map<number, SplitName>,
+): Record<SplitName, SplitCounts> {
+  const empty = (): SplitCounts => ({ total: 0, perClass: {}, withText: 0, withImage: 0 });
+  const counts = { train: empty(), validation: empty(), test: empty() };
+  for (const row of rows) {
+    const c = counts[assigned.get(row.productid) ?? 'train'];
+    c.total++;
+    c.perClass[row.prdtypecode] = (c.perClass[row.prdtypecode] ?? 0) + 1;
+    c.withText += row.has_text;
+    if (row.image_sha256 !== null) c.withImage++;
+  }
+  return counts;
+}
+
+async function writeSplitColumn(db: Database, assigned: Map<number, SplitName>): Promise<void> {
+  await db.run(sql`UPDATE products SET split = NULL WHERE split IS NOT NULL`);
+  const entries = [...assigned];
+  for (let start = 0; start < entries.length; start += BATCH_ROWS) {
+    const values = sql.join(
+      entries
+        .slice(start, start + BATCH_ROWS)
+        .map(([id, split]) => sql`(CAST(${id} AS BIGINT), CAST(${split} AS TEXT))`),
+      sql`, `,
+    );
+    await db.run(sql`WITH v(productid, split) AS (VALUES ${values})
+      UPDATE products SET split = v.split FROM v WHERE products.productid = v.productid`);
+  }
+}
+
+/**
+ * Splits the labelled products into train/validation/test, stratified by class, deterministically
+ * (same seed + same data gives the same split and the same dataSha256), and records the split in the
+ * database and in `<manifestDir>/split-<dataSha256>.json`.
+ */
+export async function splitProducts(input: SplitInput, deps: StageDeps): Promise<SplitResult> {
+  const startedAt = performance.now();
+  const fractions = {
+    validation: input.validationFraction ?? 0.1,
+    test: input.testFraction ?? 0.1,
+    train: 0,
+  };
+  fractions.train = 1 - fractions.validation - fractions.test;
+  if (
+    !Number.isInteger(input.seed) ||
+    fractions.validation < 0 ||
+    fractions.test < 0 ||
+    fractions.train <= 0
+  ) {
+    throw new InputError(
+      'DATA_SPLIT_INVALID',
+      `Cannot split with seed ${input.seed}, validation ${fractions.validation}, test ${fractions.test}`,
+      {
+        hint: 'Use a whole-number seed and fractions >= 0 whose sum is below 1, e.g. --validation 0.1 --test 0.1.',
+      },
+    );
+  }
+  const rows = await deps.db.all<LabelledRow>(sql`SELECT productid, prdtypecode, cleaned_text,
+      CASE WHEN designation IS NULL THEN 0 ELSE 1 END AS has_text,
+      CASE WHEN image_error IS NULL THEN image_sha256 ELSE NULL END AS image_sha256
+    FROM products WHERE prdtypecode IS NOT NULL ORDER BY productid`);
+  if (rows.length === 0) {
+    throw new InputError('DATA_NOTHING_TO_DO', 'No labelled products to split', {
+      hint: 'Run `rakuten-ml data import` first.',
+    });
+  }
+  const assigned = assignSplits(rows, input.seed, fractions);
+  const lines = rows.map(
+    (r) =>
+      `${r.productid}\t${r.prdtypecode}\t${assigned.get(r.productid)}\t${sha256(r.cleaned_text ?? '')}\t${r.image_sha256 ?? ''}\n`,
+  );
+  const manifest: SplitManifest = {
+    dataSha256: sha256(lines.join('')),
+    seed: input.seed,
+    fractions,
+    counts: countSplits(rows, assigned),
+  };
+  await deps.db.transaction(async (tx) => {
+    await writeSplitColumn(tx, assigned);
+    await tx.run(sql`INSERT INTO split_manifests (data_sha256, seed, manifest, created_at)
+      VALUES (${manifest.dataSha256}, ${manifest.seed}, ${JSON.stringify(manifest)}, ${new Date().toISOString()})
+      ON CONFLICT (data_sha256) DO NOTHING`);
+  });
+  await mkdir(input.manifestDir, { recursive: true });
+  const manifestPath = path.join(input.manifestDir, `split-${manifest.dataSha256.slice(0, 16)}.json`);
+  await writeFile(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(`${manifestPath}.tmp`, manifestPath);
+  const durationMs = Math.round(performance.now() - startedAt);
+  deps.log.info({ dataSha256: manifest.dataSha256, rows: rows.length, ms: durationMs }, 'products split');
+  return { manifest, manifestPath, durationMs };
+}
