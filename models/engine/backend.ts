@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../../core/index.js';
 import { AppError, messageOf } from '../../core/index.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+import { installWasmThreadShim, withLogicalCores } from './wasm-threads.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -42,9 +43,18 @@ async function tryNativePackage(): Promise<{ package: string } | { failures: str
 
 async function startWasm(threads: number | undefined): Promise<{ threads: number; simd: boolean; added: string[] }> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (threads !== undefined) wasm.setThreadsCount(threads);
   const added = registerWasmTrainingKernels();
-  if (!(await tf.setBackend('wasm'))) {
+  const isThreaded = threads !== undefined && threads > 1;
+  if (isThreaded) {
+    // Opt-in: see wasm-threads.ts for what it takes and README for when it pays off.
+    installWasmThreadShim();
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    wasm.setThreadsCount(threads);
+  }
+  const started = isThreaded
+    ? await withLogicalCores(threads * 2, () => tf.setBackend('wasm'))
+    : await tf.setBackend('wasm');
+  if (!started) {
     throw new AppError('ENGINE_BACKEND_UNAVAILABLE', 'The wasm backend failed to initialise.');
   }
   await tf.ready();
