@@ -192,3 +192,29 @@ describe('matMul with transposed operands on wasm', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('row-copy kernels on wasm', () => {
+  it.each([0, 1, 2])('unstack along axis %i matches cpu', async (axis) => {
+    expectClose(await bothBackends(() => tf.unstack(values([3, 4, 5], 20), axis)));
+  });
+
+  it('gathers embedding rows like cpu, for 1-D and 2-D indices, float and int tables', async () => {
+    expectClose(
+      await bothBackends(() => {
+        const table = values([10, 6], 21);
+        const intTable = tf.range(0, 30, 1, 'int32').reshape([10, 3]);
+        return [
+          tf.gather(table, tf.tensor1d([9, 0, 3, 3], 'int32')),
+          tf.gather(table, tf.tensor2d([[1, 2], [8, 9]], [2, 2], 'int32')),
+          tf.gather(intTable, tf.tensor1d([2, 7], 'int32')),
+          tf.gather(table, tf.tensor1d([1, 4], 'int32'), 1),
+        ];
+      }),
+    );
+  });
+
+  it('still rejects an index outside the table', async () => {
+    await tf.setBackend('wasm');
+    expect(() => tf.tidy(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([3], 'int32')).dataSync())).toThrow(/not in \[0, 2\]/);
+  });
+});

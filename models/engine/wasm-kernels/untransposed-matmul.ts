@@ -1,15 +1,10 @@
 import {
-  _FusedMatMul,
-  BatchMatMul,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
   type TensorInfo,
-  unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { AppError } from '../../../core/index.js';
 import { asWasmBackend, requireInput, runWasmKernel } from './wasm-heap.js';
 
 /**
@@ -54,22 +49,7 @@ function wrapUntransposed(original: KernelConfig): KernelConfig {
   return { ...original, kernelFunc };
 }
 
-const WRAPPED = new WeakSet<KernelFunc>();
-
-/** Replaces the wasm matmul kernels by their untransposing wrappers; returns the names replaced. */
-export function replaceTransposedMatMulKernels(register: (config: KernelConfig) => void): string[] {
-  const replaced: string[] = [];
-  for (const name of [BatchMatMul, _FusedMatMul]) {
-    const original = getKernel(name, 'wasm');
-    if (!original) {
-      throw new AppError('ENGINE_KERNEL_MISSING', `The wasm backend has no '${name}' kernel to speed up.`);
-    }
-    if (WRAPPED.has(original.kernelFunc)) continue;
-    const wrapped = wrapUntransposed(original);
-    WRAPPED.add(wrapped.kernelFunc);
-    unregisterKernel(name, 'wasm');
-    register(wrapped);
-    replaced.push(`${name} (untransposed)`);
-  }
-  return replaced;
+/** The faster matmul of a wasm matmul kernel (BatchMatMul or _FusedMatMul). */
+export function untransposedMatMulConfig(original: KernelConfig): KernelConfig {
+  return wrapUntransposed(original);
 }
