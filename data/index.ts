@@ -39,6 +39,7 @@ export {
 } from './resize-images.js';
 /** `rakuten-ml data split`: deterministic stratified train/validation/test with a manifest. */
 export {
+  currentSplitManifest,
   SPLIT_NAMES,
   type SplitInput,
   type SplitManifest,

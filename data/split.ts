@@ -94,6 +94,41 @@ function countSplits(
   return counts;
 }
 
+/** The sha256 of every (product, label, split, text, image) line, in productid order. */
+function hashSplit(rows: readonly LabelledRow[], assigned: ReadonlyMap<number, SplitName | null>): string {
+  const lines = rows.map(
+    (r) =>
+      `${r.productid}\t${r.prdtypecode}\t${assigned.get(r.productid)}\t${sha256(r.cleaned_text ?? '')}\t${r.image_sha256 ?? ''}\n`,
+  );
+  return sha256(lines.join(''));
+}
+
+const LABELLED_ROWS = sql`SELECT productid, prdtypecode, cleaned_text,
+      CASE WHEN designation IS NULL THEN 0 ELSE 1 END AS has_text,
+      CASE WHEN image_error IS NULL THEN image_sha256 ELSE NULL END AS image_sha256
+    FROM products WHERE prdtypecode IS NOT NULL ORDER BY productid`;
+
+/**
+ * The manifest of the split the database holds now, found by hashing the current rows: a training
+ * run names exactly the data it read. Throws when the data changed since the last `data split`.
+ */
+export async function currentSplitManifest(db: Database): Promise<SplitManifest> {
+  const rows = await db.all<LabelledRow & { split: SplitName | null }>(sql`SELECT p.productid, p.prdtypecode,
+      p.cleaned_text, p.has_text, p.image_sha256, q.split FROM (${LABELLED_ROWS}) p
+      JOIN products q ON q.productid = p.productid ORDER BY p.productid`);
+  const dataSha256 = hashSplit(rows, new Map(rows.map((r) => [r.productid, r.split])));
+  const found = await db.all<{ manifest: string }>(
+    sql`SELECT manifest FROM split_manifests WHERE data_sha256 = ${dataSha256}`,
+  );
+  const manifest = found[0]?.manifest;
+  if (manifest === undefined) {
+    throw new InputError('DATA_SPLIT_INVALID', 'The products changed since the last split (or none was made).', {
+      hint: 'Run `rakuten-ml data clean` and `rakuten-ml data split` before training.',
+    });
+  }
+  return JSON.parse(manifest) as SplitManifest;
+}
+
 async function writeSplitColumn(db: Database, assigned: Map<number, SplitName>): Promise<void> {
   await db.run(sql`UPDATE products SET split = NULL WHERE split IS NOT NULL`);
   const entries = [...assigned];
@@ -136,22 +171,15 @@ export async function splitProducts(input: SplitInput, deps: StageDeps): Promise
       },
     );
   }
-  const rows = await deps.db.all<LabelledRow>(sql`SELECT productid, prdtypecode, cleaned_text,
-      CASE WHEN designation IS NULL THEN 0 ELSE 1 END AS has_text,
-      CASE WHEN image_error IS NULL THEN image_sha256 ELSE NULL END AS image_sha256
-    FROM products WHERE prdtypecode IS NOT NULL ORDER BY productid`);
+  const rows = await deps.db.all<LabelledRow>(LABELLED_ROWS);
   if (rows.length === 0) {
     throw new InputError('DATA_NOTHING_TO_DO', 'No labelled products to split', {
       hint: 'Run `rakuten-ml data import` first.',
     });
   }
   const assigned = assignSplits(rows, input.seed, fractions);
-  const lines = rows.map(
-    (r) =>
-      `${r.productid}\t${r.prdtypecode}\t${assigned.get(r.productid)}\t${sha256(r.cleaned_text ?? '')}\t${r.image_sha256 ?? ''}\n`,
-  );
   const manifest: SplitManifest = {
-    dataSha256: sha256(lines.join('')),
+    dataSha256: hashSplit(rows, assigned),
     seed: input.seed,
     fractions,
     counts: countSplits(rows, assigned),

@@ -32,9 +32,16 @@ export interface ContractOptions {
 
 const TABLES = [
   'categories',
+  'experiments',
   'image_variants',
+  'model_aliases',
+  'model_versions',
   'prediction_logs',
   'products',
+  'registered_models',
+  'registry_events',
+  'run_metrics',
+  'runs',
   'seller_feedback',
   'split_manifests',
   'users',
