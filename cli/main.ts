@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { AppError, InputError, NotFoundError, UpstreamError } from '../core/index.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerTrainCommand } from './commands/train.js';
 
 // Exit codes (STYLE.md §5): 0 ok · 1 bug · 2 usage/input · 3 not found · 4 upstream · 5 gate failed.
 function exitCodeOf(error: unknown): number {
@@ -32,6 +34,8 @@ function buildProgram(): Command {
     .exitOverride();
   registerDoctorCommand(program);
   registerDataCommands(program);
+  registerTrainCommand(program);
+  registerEvaluateCommand(program);
   return program;
 }
 

@@ -17,7 +17,8 @@ const configSchema = z.object({
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     threads: z.coerce.number().int().positive().optional(),
   }),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Commands print their own summaries; structured logs are for --verbose or RAKUTEN_ML_LOG_LEVEL=info.
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -24,7 +24,8 @@ export const REFERENCE_TEXT_LSTM: TextLstmSpec = {
  * The reference text model: Embedding -> LSTM(return sequences) -> Dropout -> LSTM -> Dropout ->
  * BatchNorm -> Dense(128, relu) -> BatchNorm -> Dense(64, relu) -> Dropout -> Dense(softmax).
  * Uncompiled; train.ts compiles it. The LSTM gates use the sigmoid, as Keras does (tfjs defaults to
- * the hard sigmoid, which costs five extra kernels per time step in backprop).
+ * the hard sigmoid, which costs five extra kernels per time step in backprop). Dropout layers get no
+ * seed: a seeded tfjs Dropout draws the same mask at every step; training seeds Math.random instead.
  */
 export function buildTextLstm(spec: TextLstmSpec): tf.LayersModel {
   const init = (offset: number) => (spec.seed === undefined ? undefined : { seed: spec.seed + offset });
@@ -46,14 +47,14 @@ export function buildTextLstm(spec: TextLstmSpec): tf.LayersModel {
         kernelInitializer: glorot(2),
         recurrentInitializer: glorot(3),
       }),
-      tf.layers.dropout({ rate: spec.dropoutRate, ...init(4) }),
+      tf.layers.dropout({ rate: spec.dropoutRate }),
       tf.layers.lstm({ units: units2, recurrentActivation: 'sigmoid', kernelInitializer: glorot(5), recurrentInitializer: glorot(6) }),
-      tf.layers.dropout({ rate: spec.dropoutRate, ...init(7) }),
+      tf.layers.dropout({ rate: spec.dropoutRate }),
       tf.layers.batchNormalization(),
       tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: glorot(8) }),
       tf.layers.batchNormalization(),
       tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: glorot(9) }),
-      tf.layers.dropout({ rate: spec.dropoutRate, ...init(10) }),
+      tf.layers.dropout({ rate: spec.dropoutRate }),
       tf.layers.dense({ units: spec.numClasses, activation: 'softmax', kernelInitializer: glorot(11) }),
     ],
   });

@@ -1,4 +1,4 @@
-import { type SparseTrainOptions, softmaxInPlace } from './softmax.js';
+import { type EpochOptions, softmaxInPlace } from './softmax.js';
 import { seededRandom, shuffledIndices } from './seeded-random.js';
 import { fnv1a, type NgramOptions, textNgrams } from './text-features.js';
 
@@ -19,13 +19,19 @@ export class FastTextClassifier {
   readonly output: Float32Array;
   readonly bias: Float32Array;
 
+  /** Without weights: embeddings uniform in +-1/dim (seeded), output layer at zero, as in fastText. */
   constructor(
     readonly spec: FastTextSpec,
-    weights?: { embeddings: Float32Array; output: Float32Array; bias: Float32Array },
+    weights: { embeddings: Float32Array; output: Float32Array; bias: Float32Array } | { seed: number },
   ) {
-    this.embeddings = weights?.embeddings ?? new Float32Array(spec.buckets * spec.dim);
-    this.output = weights?.output ?? new Float32Array(spec.dim * spec.numClasses);
-    this.bias = weights?.bias ?? new Float32Array(spec.numClasses);
+    if ('seed' in weights) {
+      const random = seededRandom(weights.seed);
+      this.embeddings = new Float32Array(spec.buckets * spec.dim).map(() => (random() * 2 - 1) / spec.dim);
+      this.output = new Float32Array(spec.dim * spec.numClasses);
+      this.bias = new Float32Array(spec.numClasses);
+    } else {
+      ({ embeddings: this.embeddings, output: this.output, bias: this.bias } = weights);
+    }
   }
 
   /** Bucket ids of a text's n-grams. */
@@ -62,18 +68,17 @@ export class FastTextClassifier {
     return out;
   }
 
-  fit(samples: readonly Int32Array[], labels: ArrayLike<number>, options: SparseTrainOptions): void {
+  /** One SGD pass; the rate decays linearly to zero over `totalEpochs`, as fastText's does. */
+  trainEpoch(samples: readonly Int32Array[], labels: ArrayLike<number>, options: EpochOptions): number {
     const { dim: d, numClasses: C } = this.spec;
     const random = seededRandom(options.seed);
-    // Embeddings start uniform in +-1/dim, the output layer at zero, as in fastText.
-    for (let i = 0; i < this.embeddings.length; i++) this.embeddings[i] = (random() * 2 - 1) / d;
     const h = new Float32Array(d);
     const dh = new Float32Array(d);
     const p = new Float32Array(C);
-    const totalSteps = options.epochs * samples.length;
-    let step = 0;
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      let lossSum = 0;
+    const totalSteps = options.totalEpochs * samples.length;
+    let step = options.epoch * samples.length;
+    let lossSum = 0;
+    {
       for (const i of shuffledIndices(samples.length, random)) {
         const features = samples[i];
         const label = labels[i] ?? 0;
@@ -105,7 +110,7 @@ export class FastTextClassifier {
           for (let j = 0; j < d; j++) this.embeddings[row + j] = (this.embeddings[row + j] ?? 0) - scale * (dh[j] ?? 0);
         }
       }
-      if (options.onEpoch?.(epoch, lossSum / Math.max(1, samples.length)) === false) break;
     }
+    return lossSum / Math.max(1, samples.length);
   }
 }

@@ -11,13 +11,14 @@ export function softmaxInPlace(logits: Float32Array, offset = 0, n = logits.leng
   for (let c = 0; c < n; c++) logits[offset + c] = (logits[offset + c] ?? 0) / sum;
 }
 
-/** Options shared by the sparse text classifiers' training loops. */
-export interface SparseTrainOptions {
-  epochs: number;
+/** One epoch of a sparse text classifier's training; epochs are run (and early-stopped) by the caller. */
+export interface EpochOptions {
+  /** This epoch's number and the planned total, for learning-rate schedules. */
+  epoch: number;
+  totalEpochs: number;
   learningRate: number;
+  /** Seeds this epoch's shuffle. */
   seed: number;
   /** Per-class loss weights (e.g. inverse frequency); all 1 when omitted. */
-  classWeights?: Float32Array;
-  /** Called after each epoch; return false to stop early. */
-  onEpoch?: (epoch: number, meanLoss: number) => boolean | undefined;
+  classWeights?: Float32Array | undefined;
 }

@@ -1,8 +1,8 @@
-import { type SparseTrainOptions, softmaxInPlace } from './softmax.js';
+import { type EpochOptions, softmaxInPlace } from './softmax.js';
 import { seededRandom, shuffledIndices } from './seeded-random.js';
 import type { SparseVector } from './text-features.js';
 
-export interface SparseSoftmaxOptions extends SparseTrainOptions {
+export interface SparseSoftmaxEpochOptions extends EpochOptions {
   /** L2 penalty per step on the weights a sample touches. */
   l2: number;
 }
@@ -12,6 +12,10 @@ export interface SparseSoftmaxOptions extends SparseTrainOptions {
  * TF-IDF + logistic-regression baseline. Plain typed arrays; a 200k x 27 model trains in seconds.
  */
 export class SparseSoftmaxRegression {
+  // AdaGrad's running sums of squared gradients, kept across epochs.
+  private squaredGrads: Float32Array | undefined;
+  private biasSquaredGrads: Float32Array | undefined;
+
   constructor(
     readonly inputDim: number,
     readonly numClasses: number,
@@ -32,15 +36,18 @@ export class SparseSoftmaxRegression {
     return out;
   }
 
-  fit(xs: readonly SparseVector[], labels: ArrayLike<number>, options: SparseSoftmaxOptions): void {
+  /** One pass over the samples in a seeded order; returns the mean (weighted) loss. */
+  trainEpoch(xs: readonly SparseVector[], labels: ArrayLike<number>, options: SparseSoftmaxEpochOptions): number {
     const C = this.numClasses;
     const random = seededRandom(options.seed);
-    const squaredGrads = new Float32Array(this.weights.length).fill(1e-8);
-    const biasSquaredGrads = new Float32Array(C).fill(1e-8);
+    this.squaredGrads ??= new Float32Array(this.weights.length).fill(1e-8);
+    this.biasSquaredGrads ??= new Float32Array(C).fill(1e-8);
+    const squaredGrads = this.squaredGrads;
+    const biasSquaredGrads = this.biasSquaredGrads;
     const p = new Float32Array(C);
     const lr = options.learningRate;
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      let lossSum = 0;
+    let lossSum = 0;
+    {
       for (const i of shuffledIndices(xs.length, random)) {
         const x = xs[i];
         const label = labels[i] ?? 0;
@@ -66,7 +73,7 @@ export class SparseSoftmaxRegression {
           }
         }
       }
-      if (options.onEpoch?.(epoch, lossSum / Math.max(1, xs.length)) === false) break;
     }
+    return lossSum / Math.max(1, xs.length);
   }
 }

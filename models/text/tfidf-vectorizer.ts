@@ -4,7 +4,7 @@ import { type NgramOptions, type SparseVector, textNgrams } from './text-feature
 const vectorizerSchema = z.object({
   kind: z.literal('tfidf'),
   version: z.literal(1),
-  options: z.object({ wordNgrams: z.number().int().positive(), charNgrams: z.union([z.tuple([]), z.tuple([z.number(), z.number()])]) }),
+  options: z.object({ wordNgrams: z.number().int().nonnegative(), charNgrams: z.union([z.tuple([]), z.tuple([z.number(), z.number()])]) }),
   terms: z.array(z.string()),
   idf: z.array(z.number()),
 });
@@ -78,6 +78,51 @@ export class TfidfVectorizer {
       const scale = 1 / Math.sqrt(norm);
       for (let i = 0; i < values.length; i++) values[i] = (values[i] ?? 0) * scale;
     }
+    return { indices, values };
+  }
+}
+
+/**
+ * Several TF-IDF blocks side by side (scikit-learn's FeatureUnion): each block l2-normalised and
+ * scaled by 1/sqrt(blocks), so the whole vector has unit norm and no block drowns the others.
+ */
+export class StackedTfidf {
+  private readonly offsets: number[];
+  readonly dimension: number;
+
+  constructor(readonly blocks: readonly TfidfVectorizer[]) {
+    this.offsets = [];
+    let offset = 0;
+    for (const block of blocks) {
+      this.offsets.push(offset);
+      offset += block.dimension;
+    }
+    this.dimension = offset;
+  }
+
+  static fromJson(json: unknown): StackedTfidf {
+    const blocks = z.object({ kind: z.literal('stacked-tfidf'), blocks: z.array(z.unknown()) }).parse(json).blocks;
+    return new StackedTfidf(blocks.map((b) => TfidfVectorizer.fromJson(b)));
+  }
+
+  toJson(): { kind: 'stacked-tfidf'; blocks: ReturnType<TfidfVectorizer['toJson']>[] } {
+    return { kind: 'stacked-tfidf', blocks: this.blocks.map((b) => b.toJson()) };
+  }
+
+  transform(text: string): SparseVector {
+    const parts = this.blocks.map((b) => b.transform(text));
+    const length = parts.reduce((n, p) => n + p.indices.length, 0);
+    const indices = new Int32Array(length);
+    const values = new Float32Array(length);
+    const scale = 1 / Math.sqrt(this.blocks.length);
+    let at = 0;
+    parts.forEach((part, b) => {
+      const offset = this.offsets[b] ?? 0;
+      for (let i = 0; i < part.indices.length; i++, at++) {
+        indices[at] = (part.indices[i] ?? 0) + offset;
+        values[at] = (part.values[i] ?? 0) * scale;
+      }
+    });
     return { indices, values };
   }
 }

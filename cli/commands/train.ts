@@ -1,0 +1,109 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../../core/index.js';
+import { type GlobalFlags, openContext, printResult } from '../context.js';
+
+interface TrainFlags extends GlobalFlags {
+  model: string;
+  out?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  seed?: string;
+  patience?: string;
+  classWeights?: boolean;
+  vocab?: string;
+  seqLen?: string;
+  imageSize?: string;
+  textBundle?: string;
+  imageBundle?: string;
+}
+
+function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new InputError('CONFIG_INVALID', `--${flag} must be a non-negative number, got "${value}"`);
+  }
+  return n;
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'Train a model on the train split with early stopping on validation weighted F1, calibrate it\n' +
+        '(temperature scaling on validation) and write a bundle. Needs `data import/clean/images/split` first.\n' +
+        'Models: tfidf (text baseline), tfidf-char (text, word+char n-grams), fasttext (text),\n' +
+        'lstm (text, reference), cnn (image, reference),\n' +
+        'fusion (text+image, reference), late-fusion (a trained text and image bundle combined).',
+    )
+    .requiredOption('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | fusion | late-fusion')
+    .option('--out <dir>', 'bundle directory (default <home>/bundles/<model>-<time>)')
+    .option('--epochs <n>', 'maximum epochs (default per model)')
+    .option('--batch-size <n>', 'batch size for tfjs models')
+    .option('--lr <rate>', 'learning rate (default per model)')
+    .option('--seed <n>', 'seed: same seed and data give the same model and metrics (default 42)')
+    .option('--patience <n>', 'epochs without a better validation F1 before stopping')
+    .option('--no-class-weights', 'do not weight the loss by inverse class frequency')
+    .option('--vocab <n>', 'text models: vocabulary size (default 10000)')
+    .option('--seq-len <n>', 'text models: tokens per product (default 48)')
+    .option('--image-size <px>', 'image models: input size, one of the `data images` sizes (default 64)')
+    .option('--text-bundle <dir>', 'late-fusion: the trained text model bundle')
+    .option('--image-bundle <dir>', 'late-fusion: the trained image model bundle')
+    .action(async (_options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<TrainFlags>();
+      const ctx = openContext(flags);
+      const { MODEL_KINDS } = await import('../../models/classifiers/classifier.js');
+      const kind = MODEL_KINDS.find((k) => k === flags.model);
+      if (!kind) {
+        throw new InputError('CONFIG_INVALID', `Unknown model "${flags.model}"`, { hint: `Use one of: ${MODEL_KINDS.join(', ')}` });
+      }
+      const [{ openDatabase }, { useBackend }, { trainModel }, { TRAINING_DEFAULTS, SHARED_DEFAULTS }] = await Promise.all([
+        import('../../data/index.js'),
+        import('../../models/engine/index.js'),
+        import('../../models/train.js'),
+        import('../../models/training-defaults.js'),
+      ]);
+      const defaults = TRAINING_DEFAULTS[kind];
+      const options = {
+        epochs: positiveNumber('epochs', flags.epochs) ?? defaults.epochs,
+        batchSize: positiveNumber('batch-size', flags.batchSize) ?? defaults.batchSize,
+        learningRate: positiveNumber('lr', flags.lr) ?? defaults.learningRate,
+        patience: positiveNumber('patience', flags.patience) ?? defaults.patience,
+        seed: positiveNumber('seed', flags.seed) ?? SHARED_DEFAULTS.seed,
+        useClassWeights: flags.classWeights !== false,
+        vocabularySize: positiveNumber('vocab', flags.vocab) ?? SHARED_DEFAULTS.vocabularySize,
+        sequenceLength: positiveNumber('seq-len', flags.seqLen) ?? SHARED_DEFAULTS.sequenceLength,
+        imageSizePx: positiveNumber('image-size', flags.imageSize) ?? SHARED_DEFAULTS.imageSizePx,
+        componentBundles: {
+          ...(flags.textBundle ? { text: path.resolve(flags.textBundle) } : {}),
+          ...(flags.imageBundle ? { image: path.resolve(flags.imageBundle) } : {}),
+        },
+      };
+      const bundleDir = path.resolve(
+        flags.out ?? path.join(ctx.config.home, 'bundles', `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+      );
+      const engine = await useBackend({ preference: ctx.config.engine.backend, threads: ctx.config.engine.threads });
+      process.stderr.write(`engine: ${engine.backend} (${engine.threads} thread(s)) — ${engine.reason}\n`);
+      const db = await openDatabase({ home: ctx.config.home, databaseUrl: ctx.config.databaseUrl });
+      try {
+        const result = await trainModel(
+          { kind, bundleDir, options },
+          { db, log: ctx.log, engine, onProgress: (p) => ctx.progress.update(p) },
+        );
+        ctx.progress.stop();
+        printResult(result, flags.json, () =>
+          [
+            `trained ${result.kind} in ${result.trainSeconds.toFixed(1)} s -> ${result.bundleDir}`,
+            `validation (${result.validation.samples} products): weighted F1 ${result.validation.weightedF1.toFixed(4)}, accuracy ${result.validation.accuracy.toFixed(4)}, top-3 ${result.validation.top3Accuracy.toFixed(4)}`,
+            `calibration: temperature ${result.temperature.toFixed(3)}, ECE ${result.validation.eceBeforeCalibration.toFixed(4)} -> ${result.validation.ece.toFixed(4)}`,
+            `bundle sha256 ${result.bundleSha256}, data sha256 ${result.dataSha256.slice(0, 16)}…`,
+          ].join('\n'),
+        );
+      } finally {
+        ctx.progress.stop();
+        await db.close();
+      }
+    });
+}

@@ -1,0 +1,27 @@
+import type { ModelKind } from './classifier.js';
+import { loadCnn, trainCnn } from './cnn.js';
+import { loadFastText, trainFastText } from './fasttext.js';
+import { loadFusion, trainFusion } from './fusion.js';
+import { loadLateFusion, trainLateFusion } from './late-fusion.js';
+import { loadLstm, trainLstm } from './lstm.js';
+import { loadTfidf, loadTfidfChar, trainTfidf, trainTfidfChar } from './tfidf.js';
+import type { Loader, Trainer } from './trainer.js';
+
+/** How each model kind is trained and loaded back from its bundle. */
+export const MODEL_FAMILIES: Readonly<Record<ModelKind, { train: Trainer; load: Loader; description: string }>> = {
+  tfidf: { train: trainTfidf, load: loadTfidf, description: 'word 1-2-gram TF-IDF + softmax regression (text baseline)' },
+  'tfidf-char': {
+    train: trainTfidfChar,
+    load: loadTfidfChar,
+    description: 'word 1-2-gram and char 2-5-gram TF-IDF + softmax regression (text)',
+  },
+  fasttext: { train: trainFastText, load: loadFastText, description: 'fastText-style hashed word and char n-grams (text)' },
+  lstm: { train: trainLstm, load: loadLstm, description: 'reference Embedding + 2-layer LSTM (text)' },
+  cnn: { train: trainCnn, load: loadCnn, description: 'reference Conv2D + MaxPooling blocks (image)' },
+  fusion: { train: trainFusion, load: loadFusion, description: 'reference LSTM + CNN trunks joined, new head (text and/or image)' },
+  'late-fusion': {
+    train: trainLateFusion,
+    load: loadLateFusion,
+    description: 'weighted product of calibrated text and image models, weight fit on validation',
+  },
+};
