@@ -2,12 +2,17 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, InputError, NotFoundError, UpstreamError } from '../core/index.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerRegistryCommands } from './commands/registry.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerUsersCommands } from './commands/users.js';
 
 // Exit codes (STYLE.md §5): 0 ok · 1 bug · 2 usage/input · 3 not found · 4 upstream · 5 gate failed.
 function exitCodeOf(error: unknown): number {
+  if (error instanceof AppError && error.code === 'REGISTRY_GATE_FAILED') return 5;
   if (error instanceof NotFoundError) return 3;
   if (error instanceof UpstreamError) return 4;
   if (error instanceof InputError || error instanceof AppError) return 2;
@@ -36,6 +41,10 @@ function buildProgram(): Command {
   registerDataCommands(program);
   registerTrainCommand(program);
   registerEvaluateCommand(program);
+  registerRegistryCommands(program);
+  registerServeCommand(program);
+  registerUsersCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 

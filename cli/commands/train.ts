@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../core/index.js';
-import { type GlobalFlags, openContext, printResult } from '../context.js';
+import { openContext, printResult } from '../context.js';
+import { openRegistry, type RegistryFlags } from '../registry-context.js';
 
-interface TrainFlags extends GlobalFlags {
+interface TrainFlags extends RegistryFlags {
+  experiment?: string;
   model: string;
   out?: string;
   epochs?: string;
@@ -49,6 +51,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--vocab <n>', 'text models: vocabulary size (default 10000)')
     .option('--seq-len <n>', 'text models: tokens per product (default 48)')
     .option('--image-size <px>', 'image models: input size, one of the `data images` sizes (default 64)')
+    .option('--experiment <name>', 'experiment the run is recorded under (default "default")')
     .option('--text-bundle <dir>', 'late-fusion: the trained text model bundle')
     .option('--image-bundle <dir>', 'late-fusion: the trained image model bundle')
     .action(async (_options: unknown, command: Command) => {
@@ -59,8 +62,7 @@ export function registerTrainCommand(program: Command): void {
       if (!kind) {
         throw new InputError('CONFIG_INVALID', `Unknown model "${flags.model}"`, { hint: `Use one of: ${MODEL_KINDS.join(', ')}` });
       }
-      const [{ openDatabase }, { useBackend }, { trainModel }, { TRAINING_DEFAULTS, SHARED_DEFAULTS }] = await Promise.all([
-        import('../../data/index.js'),
+      const [{ useBackend }, { trainModel }, { TRAINING_DEFAULTS, SHARED_DEFAULTS }] = await Promise.all([
         import('../../models/engine/index.js'),
         import('../../models/train.js'),
         import('../../models/training-defaults.js'),
@@ -86,24 +88,39 @@ export function registerTrainCommand(program: Command): void {
       );
       const engine = await useBackend({ preference: ctx.config.engine.backend, threads: ctx.config.engine.threads });
       process.stderr.write(`engine: ${engine.backend} (${engine.threads} thread(s)) — ${engine.reason}\n`);
-      const db = await openDatabase({ home: ctx.config.home, databaseUrl: ctx.config.databaseUrl });
+      const registry = await openRegistry(flags);
       try {
+        const { db } = registry.deps;
         const result = await trainModel(
           { kind, bundleDir, options },
           { db, log: ctx.log, engine, onProgress: (p) => ctx.progress.update(p) },
         );
         ctx.progress.stop();
+        // Every training run is recorded (and mirrored to MLflow when MLFLOW_TRACKING_URI is set).
+        const { recordRun, currentGitCommit } = await import('../../registry/index.js');
+        const { componentBundles, ...params } = options;
+        const run = await recordRun(
+          {
+            train: result,
+            params: { ...params, ...(componentBundles.text ? { textBundle: componentBundles.text } : {}), ...(componentBundles.image ? { imageBundle: componentBundles.image } : {}) },
+            tags: { backend: engine.backend, threads: String(engine.threads) },
+            gitCommit: await currentGitCommit(process.cwd()),
+            ...(flags.experiment ? { experiment: flags.experiment } : {}),
+          },
+          registry.deps,
+        );
         printResult(result, flags.json, () =>
           [
             `trained ${result.kind} in ${result.trainSeconds.toFixed(1)} s -> ${result.bundleDir}`,
             `validation (${result.validation.samples} products): weighted F1 ${result.validation.weightedF1.toFixed(4)}, accuracy ${result.validation.accuracy.toFixed(4)}, top-3 ${result.validation.top3Accuracy.toFixed(4)}`,
             `calibration: temperature ${result.temperature.toFixed(3)}, ECE ${result.validation.eceBeforeCalibration.toFixed(4)} -> ${result.validation.ece.toFixed(4)}`,
             `bundle sha256 ${result.bundleSha256}, data sha256 ${result.dataSha256.slice(0, 16)}…`,
+            `run ${run.id} (rakuten-ml runs show ${run.id}); register it with: rakuten-ml register ${result.bundleDir}`,
           ].join('\n'),
         );
       } finally {
         ctx.progress.stop();
-        await db.close();
+        await registry.close();
       }
     });
 }

@@ -1,0 +1,130 @@
+/**
+ * npm run bench:serve — the seller API under load, over loopback, in a separate server process:
+ * p50/p95/p99 latency and requests/s for text-only predictions (16 connections) and text+image
+ * predictions (1 connection). Written to reports/bench/serve.json.
+ * BENCH_MODEL: a text+image bundle dir (default: the tiny real fixture the serve tests build).
+ * BENCH_CLI: the CLI entry (default cli/main.ts, run with tsx). BENCH_DURATION_S: seconds per run (10).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { buildServeFixture, type ServeFixture } from '../test/support/serve-fixtures.js';
+
+const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
+const cli = process.env.BENCH_CLI ?? 'cli/main.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address !== 'string' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the server did not become ready in 60 s');
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function load(name: string, url: string, token: string, body: string, connections: number) {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        method: 'POST',
+        connections,
+        duration: durationS,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      },
+      (error: unknown, finished: autocannon.Result) => (error ? reject(error) : resolve(finished)),
+    );
+    // autocannon's own histogram has no p95; keep every response time instead.
+    instance.on('response', (_client, _status, _bytes, responseTimeMs) => latencies.push(responseTimeMs));
+  });
+  latencies.sort((a, b) => a - b);
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return {
+    name,
+    connections,
+    durationS,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    requestsPerSecond: round(result.requests.total / durationS),
+    latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
+  };
+}
+
+let fixture: ServeFixture | undefined;
+let child: ChildProcess | undefined;
+const home = await mkdtemp(path.join(os.tmpdir(), 'rakuten-serve-bench-'));
+try {
+  let model = process.env.BENCH_MODEL;
+  if (!model) {
+    fixture = await buildServeFixture();
+    model = fixture.fusionBundle;
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', cli, 'serve', '--model', model, '--port', String(port), '--host', '127.0.0.1', '--rate-limit', '100000000'],
+    {
+      env: { ...process.env, RAKUTEN_ML_HOME: home, RAKUTEN_ML_JWT_SECRET: randomBytes(32).toString('hex'), RAKUTEN_ML_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  await waitForHealth(base, child);
+  const json = { 'content-type': 'application/json' };
+  const credentials = JSON.stringify({ email: 'bench@example.com', password: 'bench-password' });
+  await fetch(`${base}/auth/register`, { method: 'POST', headers: json, body: credentials });
+  const { token } = (await (await fetch(`${base}/auth/login`, { method: 'POST', headers: json, body: credentials })).json()) as { token: string };
+  const text = { designation: 'Figurine Star Wars en plastique', description: 'Figurine de collection, 15 cm, avec socle' };
+  const image = fixture?.jpeg ?? Buffer.from(process.env.BENCH_IMAGE_BASE64 ?? '', 'base64');
+  // Warm up both paths (model JIT, image decoder) before measuring.
+  await load('warm-up', `${base}/predict`, token, JSON.stringify({ ...text, image: image.toString('base64') }), 1);
+  const textOnly = await load('text-only', `${base}/predict`, token, JSON.stringify(text), 16);
+  const textImage = await load('text+image', `${base}/predict`, token, JSON.stringify({ ...text, image: image.toString('base64') }), 1);
+  const report = {
+    createdAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+    model: process.env.BENCH_MODEL ? model : 'tiny fixture: late fusion of TF-IDF (60 rows) and a 2-block CNN at 32 px',
+    imageBytes: image.length,
+    runs: [textOnly, textImage],
+    targets: {
+      textOnlyRequestsPerSecondAtLeast: 300,
+      textImageP95MsAtMost: 50,
+      isTextOnlyMet: textOnly.requestsPerSecond >= 300,
+      isTextImageMet: textImage.latencyMs.p95 <= 50,
+    },
+  };
+  await mkdir('reports/bench', { recursive: true });
+  await writeFile('reports/bench/serve.json', `${JSON.stringify(report, null, 2)}\n`);
+  console.table(report.runs.map((r) => ({ run: r.name, 'req/s': r.requestsPerSecond, ...r.latencyMs, non2xx: r.non2xx, errors: r.errors })));
+  console.log(`targets: text-only >= 300 req/s ${report.targets.isTextOnlyMet ? 'met' : 'MISSED'}; text+image p95 <= 50 ms ${report.targets.isTextImageMet ? 'met' : 'MISSED'}`);
+} finally {
+  child?.kill('SIGTERM');
+  fixture?.cleanup();
+  await rm(home, { recursive: true, force: true });
+}
