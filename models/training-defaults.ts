@@ -12,7 +12,7 @@ export const TRAINING_DEFAULTS: Readonly<Record<ModelKind, Defaults>> = {
   'tfidf-char': { epochs: 8, batchSize: 1, learningRate: 0.5, patience: 3 },
   fasttext: { epochs: 15, batchSize: 1, learningRate: 0.8, patience: 15 },
   lstm: { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2 },
-  cnn: { epochs: 20, batchSize: 32, learningRate: 1e-3, patience: 4 },
+  cnn: { epochs: 25, batchSize: 32, learningRate: 1e-3, patience: 5 },
   fusion: { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2 },
   'late-fusion': { epochs: 1, batchSize: 1, learningRate: 0, patience: 0 },
 };
