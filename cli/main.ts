@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, InputError, NotFoundError, UpstreamError } from '../core/index.js';
+import { RetrainStepError } from '../pipelines/retrain-errors.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerMonitorCommand } from './commands/monitor.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerRetrainCommand } from './commands/retrain.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerUsersCommands } from './commands/users.js';
 
 // Exit codes (STYLE.md §5): 0 ok · 1 bug · 2 usage/input · 3 not found · 4 upstream · 5 gate failed.
 function exitCodeOf(error: unknown): number {
-  if (error instanceof AppError && error.code === 'REGISTRY_GATE_FAILED') return 5;
+  // A failed retrain step exits as the error that stopped it would.
+  if (error instanceof RetrainStepError) return exitCodeOf(error.cause);
+  if (error instanceof AppError && (error.code === 'REGISTRY_GATE_FAILED' || error.code === 'MONITOR_DRIFT_DETECTED')) return 5;
   if (error instanceof NotFoundError) return 3;
   if (error instanceof UpstreamError) return 4;
   if (error instanceof InputError || error instanceof AppError) return 2;
@@ -44,6 +49,8 @@ function buildProgram(): Command {
   registerRegistryCommands(program);
   registerServeCommand(program);
   registerUsersCommands(program);
+  registerMonitorCommand(program);
+  registerRetrainCommand(program);
   registerDemoCommand(program);
   return program;
 }

@@ -53,6 +53,10 @@ export const ERROR_CODES = [
   'SERVE_ROUTE_NOT_FOUND',
   'SERVE_MODEL_UNAVAILABLE',
   'SERVE_INTERNAL',
+  // pipelines (retrain, monitor)
+  'RETRAIN_LOCKED',
+  'RETRAIN_STEP_FAILED',
+  'MONITOR_DRIFT_DETECTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

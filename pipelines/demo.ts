@@ -2,12 +2,15 @@ import path from 'node:path';
 import type { Config, Logger, ProgressListener } from '../core/index.js';
 import { InputError } from '../core/index.js';
 import { cleanProducts, importProducts, loadSplit, openDatabase, prepareImages, splitProducts } from '../data/index.js';
-import { CATEGORIES } from '../data/index.js';
 import { useBackend } from '../models/engine/index.js';
 import { evaluateBundle } from '../models/evaluate.js';
-import { loadClassifier } from '../models/load-classifier.js';
 import { type TrainInput, trainModel } from '../models/train.js';
 import { SHARED_DEFAULTS, TRAINING_DEFAULTS } from '../models/training-defaults.js';
+import { GateFailedError, LocalBlobStore, promoteVersion, type RegistryDeps, registerVersion } from '../registry/index.js';
+import { type DemoPrediction, serveAndPredict } from './demo-serve.js';
+import { runMonitor } from './monitor.js';
+
+export type { DemoPrediction } from './demo-serve.js';
 
 export interface DemoStep {
   step: string;
@@ -15,27 +18,23 @@ export interface DemoStep {
   summary: string;
 }
 
-export interface DemoPrediction {
-  productid: number;
-  trueCode: number;
-  modality: 'text' | 'image' | 'both';
-  text: string | null;
-  top3: { prdtypecode: number; name: string; probability: number }[];
-}
-
 export interface DemoResult {
   home: string;
   steps: DemoStep[];
+  /** The champion the server loaded (`rakuten@champion`). */
+  champion: { name: string; version: number; isNew: boolean; promotion: string };
+  server: { url: string; email: string; model: { name: string; version: string; kind: string } };
   predictions: DemoPrediction[];
+  monitor: { summary: string; reportHtml: string; reportJson: string };
   reports: string[];
 }
-
-const NAME_OF = new Map(CATEGORIES.map((c) => [c.code, c.name]));
 
 /**
  * `npm run demo`: the whole journey on the embedded defaults (SQLite and a local folder under
  * home) with quick settings: import the challenge data, clean, resize, split, train a text, an
- * image and a late-fusion model, evaluate them on the test split, and predict a few real products.
+ * image and a late-fusion model, evaluate them on the test split, register and promote the
+ * late-fusion model, serve `rakuten@champion` over HTTP in-process, sign a seller up and predict real
+ * test products through the API, then monitor those predictions.
  */
 export async function runDemo(config: Config, deps: { log: Logger; onProgress?: ProgressListener }): Promise<DemoResult> {
   const dataDir = config.dataDir;
@@ -53,6 +52,9 @@ export async function runDemo(config: Config, deps: { log: Logger; onProgress?: 
   };
   const engine = await useBackend({ preference: config.engine.backend, threads: config.engine.threads });
   const db = await openDatabase({ home: config.home, databaseUrl: config.databaseUrl });
+  const store = new LocalBlobStore(path.join(config.home, 'store'));
+  const registry: RegistryDeps = { db, log: deps.log, actor: 'demo', store, cacheDir: path.join(config.home, 'cache', 'models') };
+  const startedAt = new Date();
   const stage = { db, log: deps.log, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) };
   try {
     await timed(
@@ -97,48 +99,58 @@ export async function runDemo(config: Config, deps: { log: Logger; onProgress?: 
     const image = await train('cnn', 6);
     const fused = await train('late-fusion', 1, { componentBundles: { text: text.bundleDir, image: image.bundleDir } });
     const reports: string[] = [];
+    let fusedF1 = 0;
     for (const bundleDir of [text.bundleDir, image.bundleDir, fused.bundleDir]) {
       const evaluation = await timed(
         `evaluate ${path.basename(bundleDir)}`,
         () => evaluateBundle({ bundleDir, split: 'test', reportsDir: path.join(config.home, 'reports') }, { db, log: deps.log }),
         (r) => `test weighted F1 ${r.metrics.weightedF1.toFixed(3)} on ${r.metrics.samples} products`,
       );
+      if (bundleDir === fused.bundleDir) fusedF1 = evaluation.metrics.weightedF1;
       reports.push(evaluation.reportHtml);
     }
-    const predictions = await predictExamples(fused.bundleDir, await loadSplit(db, { split: 'test', imageSizePx: SHARED_DEFAULTS.imageSizePx }));
-    return { home: config.home, steps, predictions, reports };
+    const champion = await timed(
+      'register + promote',
+      async () => {
+        const { version, isNew } = await registerVersion(
+          { name: 'rakuten', bundleDir: fused.bundleDir, evaluate: async () => ({ split: 'test', weightedF1: fusedF1 }) },
+          registry,
+        );
+        try {
+          const promoted = await promoteVersion({ name: 'rakuten', version: version.version }, registry);
+          const promotion = promoted.previousChampion === null ? 'first champion' : `replaced v${promoted.previousChampion}`;
+          return { name: 'rakuten', version: version.version, isNew, promotion };
+        } catch (error: unknown) {
+          // A demo run again on the same home: an earlier champion that scores better stays.
+          if (!(error instanceof GateFailedError)) throw error;
+          return { name: 'rakuten', version: version.version, isNew, promotion: `kept the current champion (${error.message})` };
+        }
+      },
+      (r) => `rakuten v${r.version}${r.isNew ? ' (new)' : ''}: ${r.promotion}`,
+    );
+    const testRows = await loadSplit(db, { split: 'test', imageSizePx: SHARED_DEFAULTS.imageSizePx });
+    const served = await timed(
+      'serve + predict over HTTP',
+      () => serveAndPredict({ home: config.home, rows: testRows, batchSize: 60 }, { registry, log: deps.log }),
+      (r) => `${r.url} served ${r.model.name} v${r.model.version} (${r.model.kind}); ${r.predictions.length} + ${r.batchPredictions} predictions`,
+    );
+    const monitor = await timed(
+      'monitor',
+      () => runMonitor({ since: startedAt, modelRef: 'rakuten@champion', reportsDir: path.join(config.home, 'reports') }, registry),
+      (r) => r.summary,
+    );
+    reports.push(monitor.reportHtml);
+    return {
+      home: config.home,
+      steps,
+      champion,
+      server: { url: served.url, email: served.email, model: served.model },
+      predictions: served.predictions,
+      monitor: { summary: monitor.summary, reportHtml: monitor.reportHtml, reportJson: monitor.reportJson },
+      reports,
+    };
   } finally {
+    await store.close();
     await db.close();
-  }
-}
-
-/** Three real test products, one per modality, predicted by the late-fusion model. */
-async function predictExamples(bundleDir: string, rows: Awaited<ReturnType<typeof loadSplit>>): Promise<DemoPrediction[]> {
-  const picks = [
-    { modality: 'text' as const, row: rows.find((r) => r.text && !r.imagePath) },
-    { modality: 'image' as const, row: rows.find((r) => !r.text && r.imagePath) },
-    { modality: 'both' as const, row: rows.find((r) => r.text && r.imagePath) },
-  ];
-  const classifier = await loadClassifier(bundleDir);
-  try {
-    const chosen = picks.filter((p) => p.row !== undefined);
-    const inputs = chosen.map(({ modality, row }) => ({
-      text: modality === 'image' ? null : (row?.text ?? null),
-      image: modality === 'text' ? null : (row?.imagePath ?? null),
-    }));
-    const probabilities = await classifier.predictProba(inputs);
-    return chosen.map(({ modality, row }, i) => {
-      const p = probabilities[i] ?? new Float32Array();
-      const top3 = Array.from(p, (probability, c) => ({ c, probability }))
-        .sort((a, b) => b.probability - a.probability)
-        .slice(0, 3)
-        .map(({ c, probability }) => {
-          const code = classifier.labels[c] ?? 0;
-          return { prdtypecode: code, name: NAME_OF.get(code) ?? '', probability };
-        });
-      return { productid: row?.productid ?? 0, trueCode: row?.label ?? 0, modality, text: row?.text?.slice(0, 80) ?? null, top3 };
-    });
-  } finally {
-    classifier.dispose();
   }
 }

@@ -8,3 +8,5 @@ export { defaultUploadsDir, parseServeConfig, type ServeConfig, type ServeConfig
 export { type ModelResolver, type ReloadResult, resolveLocalBundle } from './model-set.js';
 /** Creates an account (e.g. the first admin from `rakuten-ml users create`). */
 export { createUser, type PublicUser, type Role } from './users-store.js';
+/** Live monitoring figures (PSI, confidence, live F1) shared by `rakuten-ml monitor` and /metrics. */
+export { computeLiveFigures, type LiveFigures, populationStabilityIndex } from './monitor-gauges.js';

@@ -6,7 +6,8 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description(
       'The whole journey on the embedded defaults with quick settings: import, clean, resize, split,\n' +
-        'train (text, image, late fusion), evaluate, predict real products. Writes under --home.',
+        'train (text, image, late fusion), evaluate, register + promote, serve rakuten@champion on a\n' +
+        'local port, sign a seller up and predict real products over HTTP, monitor. Writes under --home.',
     )
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
@@ -18,12 +19,17 @@ export function registerDemoCommand(program: Command): void {
         [
           ...result.steps.map((s) => `${s.step.padEnd(28)} ${s.seconds.toFixed(1).padStart(6)} s  ${s.summary}`),
           '',
-          'Predictions of the late-fusion model on real test products:',
+          `Champion: ${result.champion.name} v${result.champion.version} (${result.champion.promotion})`,
+          `Served at ${result.server.url} (stopped); seller ${result.server.email} signed up through the API.`,
+          '',
+          `Predictions over HTTP by ${result.server.model.name} v${result.server.model.version} (${result.server.model.kind}) on real test products:`,
           ...result.predictions.map(
             (p) =>
               `  product ${p.productid} (${p.modality}, true ${p.trueCode})${p.text ? ` "${p.text}"` : ''}\n` +
               p.top3.map((t) => `      ${String(t.prdtypecode).padEnd(5)} ${t.name.padEnd(28)} ${(t.probability * 100).toFixed(1)}%`).join('\n'),
           ),
+          '',
+          `Monitor: ${result.monitor.summary}`,
           '',
           `Everything is under ${result.home}. Reports:`,
           ...result.reports.map((r) => `  ${r}`),

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { messageOf } from '../../core/index.js';
 import type { ApiDeps } from '../api-deps.js';
+import { registerMonitorGauges } from '../monitor-gauges.js';
 import { responseSchema } from '../schema.js';
 
 const readySchema = z.object({
@@ -13,6 +14,7 @@ const readySchema = z.object({
 
 /** /health (the process answers), /ready (database reachable and a model loaded), /metrics (Prometheus). */
 export const opsPlugin: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  registerMonitorGauges(deps.metrics.registry, deps.db); // drift figures on /metrics (rakuten-ml monitor)
   app.get(
     '/health',
     { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: responseSchema(z.object({ status: z.literal('ok') })) } } },
