@@ -7,15 +7,25 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { loadConfig } from '../core/index.js';
 import { buildServeFixture, type ServeFixture } from '../test/support/serve-fixtures.js';
 
 const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
 const cli = process.env.BENCH_CLI ?? 'cli/main.ts';
+
+/** BENCH_IMAGE_BASE64, else the first real product photo of the shared data. */
+async function benchImage(): Promise<Buffer> {
+  if (process.env.BENCH_IMAGE_BASE64) return Buffer.from(process.env.BENCH_IMAGE_BASE64, 'base64');
+  const dir = path.join(loadConfig(process.env).dataDir ?? '', 'images', 'image_train');
+  const first = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort()[0];
+  if (!first) throw new Error(`No product photo in ${dir}: set RAKUTEN_DATA_DIR or BENCH_IMAGE_BASE64.`);
+  return readFile(path.join(dir, first));
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -101,7 +111,7 @@ try {
   await fetch(`${base}/auth/register`, { method: 'POST', headers: json, body: credentials });
   const { token } = (await (await fetch(`${base}/auth/login`, { method: 'POST', headers: json, body: credentials })).json()) as { token: string };
   const text = { designation: 'Figurine Star Wars en plastique', description: 'Figurine de collection, 15 cm, avec socle' };
-  const image = fixture?.jpeg ?? Buffer.from(process.env.BENCH_IMAGE_BASE64 ?? '', 'base64');
+  const image = fixture?.jpeg ?? (await benchImage());
   // Warm up both paths (model JIT, image decoder) before measuring.
   await load('warm-up', `${base}/predict`, token, JSON.stringify({ ...text, image: image.toString('base64') }), 1);
   const textOnly = await load('text-only', `${base}/predict`, token, JSON.stringify(text), 16);
