@@ -60,7 +60,10 @@ export class FastTextClassifier {
     }
   }
 
-  predictProba(features: Int32Array, out: Float32Array = new Float32Array(this.spec.numClasses)): Float32Array {
+  predictProba(
+    features: Int32Array,
+    out: Float32Array = new Float32Array(this.spec.numClasses),
+  ): Float32Array {
     const h = new Float32Array(this.spec.dim);
     this.hidden(features, h);
     this.logits(h, out);
@@ -78,37 +81,36 @@ export class FastTextClassifier {
     const totalSteps = options.totalEpochs * samples.length;
     let step = options.epoch * samples.length;
     let lossSum = 0;
-    {
-      for (const i of shuffledIndices(samples.length, random)) {
-        const features = samples[i];
-        const label = labels[i] ?? 0;
-        const lr = options.learningRate * (1 - step / totalSteps);
-        step++;
-        if (!features || features.length === 0) continue;
-        this.hidden(features, h);
-        this.logits(h, p);
-        softmaxInPlace(p);
-        const weight = options.classWeights?.[label] ?? 1;
-        lossSum -= weight * Math.log(Math.max(p[label] ?? 0, 1e-12));
-        p[label] = (p[label] ?? 0) - 1;
-        dh.fill(0);
-        for (let j = 0; j < d; j++) {
-          const row = j * C;
-          const hj = h[j] ?? 0;
-          let acc = 0;
-          for (let c = 0; c < C; c++) {
-            const g = weight * (p[c] ?? 0);
-            acc += g * (this.output[row + c] ?? 0);
-            this.output[row + c] = (this.output[row + c] ?? 0) - lr * g * hj;
-          }
-          dh[j] = acc;
+    for (const i of shuffledIndices(samples.length, random)) {
+      const features = samples[i];
+      const label = labels[i] ?? 0;
+      const lr = options.learningRate * (1 - step / totalSteps);
+      step++;
+      if (!features || features.length === 0) continue;
+      this.hidden(features, h);
+      this.logits(h, p);
+      softmaxInPlace(p);
+      const weight = options.classWeights?.[label] ?? 1;
+      lossSum -= weight * Math.log(Math.max(p[label] ?? 0, 1e-12));
+      p[label] = (p[label] ?? 0) - 1;
+      dh.fill(0);
+      for (let j = 0; j < d; j++) {
+        const row = j * C;
+        const hj = h[j] ?? 0;
+        let acc = 0;
+        for (let c = 0; c < C; c++) {
+          const g = weight * (p[c] ?? 0);
+          acc += g * (this.output[row + c] ?? 0);
+          this.output[row + c] = (this.output[row + c] ?? 0) - lr * g * hj;
         }
-        for (let c = 0; c < C; c++) this.bias[c] = (this.bias[c] ?? 0) - lr * weight * (p[c] ?? 0);
-        const scale = lr / features.length;
-        for (const f of features) {
-          const row = f * d;
-          for (let j = 0; j < d; j++) this.embeddings[row + j] = (this.embeddings[row + j] ?? 0) - scale * (dh[j] ?? 0);
-        }
+        dh[j] = acc;
+      }
+      for (let c = 0; c < C; c++) this.bias[c] = (this.bias[c] ?? 0) - lr * weight * (p[c] ?? 0);
+      const scale = lr / features.length;
+      for (const f of features) {
+        const row = f * d;
+        for (let j = 0; j < d; j++)
+          this.embeddings[row + j] = (this.embeddings[row + j] ?? 0) - scale * (dh[j] ?? 0);
       }
     }
     return lossSum / Math.max(1, samples.length);

@@ -37,7 +37,11 @@ export class SparseSoftmaxRegression {
   }
 
   /** One pass over the samples in a seeded order; returns the mean (weighted) loss. */
-  trainEpoch(xs: readonly SparseVector[], labels: ArrayLike<number>, options: SparseSoftmaxEpochOptions): number {
+  trainEpoch(
+    xs: readonly SparseVector[],
+    labels: ArrayLike<number>,
+    options: SparseSoftmaxEpochOptions,
+  ): number {
     const C = this.numClasses;
     const random = seededRandom(options.seed);
     this.squaredGrads ??= new Float32Array(this.weights.length).fill(1e-8);
@@ -47,30 +51,28 @@ export class SparseSoftmaxRegression {
     const p = new Float32Array(C);
     const lr = options.learningRate;
     let lossSum = 0;
-    {
-      for (const i of shuffledIndices(xs.length, random)) {
-        const x = xs[i];
-        const label = labels[i] ?? 0;
-        if (!x) continue;
-        this.predictProba(x, p);
-        const weight = options.classWeights?.[label] ?? 1;
-        lossSum -= weight * Math.log(Math.max(p[label] ?? 0, 1e-12));
-        p[label] = (p[label] ?? 0) - 1; // p is now dLoss/dLogits
+    for (const i of shuffledIndices(xs.length, random)) {
+      const x = xs[i];
+      const label = labels[i] ?? 0;
+      if (!x) continue;
+      this.predictProba(x, p);
+      const weight = options.classWeights?.[label] ?? 1;
+      lossSum -= weight * Math.log(Math.max(p[label] ?? 0, 1e-12));
+      p[label] = (p[label] ?? 0) - 1; // p is now dLoss/dLogits
+      for (let c = 0; c < C; c++) {
+        const g = weight * (p[c] ?? 0);
+        biasSquaredGrads[c] = (biasSquaredGrads[c] ?? 0) + g * g;
+        this.bias[c] = (this.bias[c] ?? 0) - (lr * g) / Math.sqrt(biasSquaredGrads[c] ?? 1);
+      }
+      for (let k = 0; k < x.indices.length; k++) {
+        const row = (x.indices[k] ?? 0) * C;
+        const v = x.values[k] ?? 0;
         for (let c = 0; c < C; c++) {
-          const g = weight * (p[c] ?? 0);
-          biasSquaredGrads[c] = (biasSquaredGrads[c] ?? 0) + g * g;
-          this.bias[c] = (this.bias[c] ?? 0) - (lr * g) / Math.sqrt(biasSquaredGrads[c] ?? 1);
-        }
-        for (let k = 0; k < x.indices.length; k++) {
-          const row = (x.indices[k] ?? 0) * C;
-          const v = x.values[k] ?? 0;
-          for (let c = 0; c < C; c++) {
-            const at = row + c;
-            const w = this.weights[at] ?? 0;
-            const g = weight * v * (p[c] ?? 0) + options.l2 * w;
-            squaredGrads[at] = (squaredGrads[at] ?? 0) + g * g;
-            this.weights[at] = w - (lr * g) / Math.sqrt(squaredGrads[at] ?? 1);
-          }
+          const at = row + c;
+          const w = this.weights[at] ?? 0;
+          const g = weight * v * (p[c] ?? 0) + options.l2 * w;
+          squaredGrads[at] = (squaredGrads[at] ?? 0) + g * g;
+          this.weights[at] = w - (lr * g) / Math.sqrt(squaredGrads[at] ?? 1);
         }
       }
     }
