@@ -17,13 +17,12 @@ import { buildImageCnn } from '../image-cnn.js';
 import { deserializeLayersModel, serializeLayersModel } from '../tfjs-artifacts.js';
 import { seededRandom } from '../text/seeded-random.js';
 import {
-  balancedClassWeights,
   type Classifier,
   LABELS,
   labelIndexOf,
   type ProductInput,
 } from './classifier.js';
-import { type Loader, rowsWith, type Trainer } from './trainer.js';
+import { type Loader, neuralFitOptions, rowsWith, type Trainer } from './trainer.js';
 
 /** The layers of the image classifier around buildImageCnn's conv blocks. */
 export interface CnnArchitecture {
@@ -130,18 +129,7 @@ export function createCnnTrainer(architecture: CnnArchitecture = REFERENCE_CNN_A
         trainSource,
         imageBatchSource(validation, sizePx, cache, random),
         weightedF1OfProbabilities,
-        {
-          epochs: options.epochs,
-          batchSize: options.batchSize,
-          learningRate: options.learningRate,
-          seed: options.seed,
-          patience: options.patience,
-          ...(options.useClassWeights
-            ? { classWeights: balancedClassWeights(trainSource.labels, LABELS.length) }
-            : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
+        neuralFitOptions(options, trainSource.labels),
       );
       const { modelJson, weights } = await serializeLayersModel(model);
       return {

@@ -18,13 +18,12 @@ import { deserializeLayersModel, serializeLayersModel } from '../tfjs-artifacts.
 import { seededRandom } from '../text/seeded-random.js';
 import { WordTokenizer } from '../text/tokenizer.js';
 import {
-  balancedClassWeights,
   type Classifier,
   LABELS,
   labelIndexOf,
   type ProductInput,
 } from './classifier.js';
-import type { Loader, Trainer } from './trainer.js';
+import { type Loader, neuralFitOptions, type Trainer } from './trainer.js';
 
 /** The layer sizes of the joint model; input sizes come from the trainer options. */
 export type FusionArchitecture = Omit<
@@ -229,18 +228,7 @@ export function createFusionTrainer(
         trainSource,
         fusionBatchSource(validation, tokenizer, settings, cache, random),
         weightedF1OfProbabilities,
-        {
-          epochs: options.epochs,
-          batchSize: options.batchSize,
-          learningRate: options.learningRate,
-          seed: options.seed,
-          patience: options.patience,
-          ...(options.useClassWeights
-            ? { classWeights: balancedClassWeights(trainSource.labels, LABELS.length) }
-            : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
+        neuralFitOptions(options, trainSource.labels),
       );
       const { modelJson, weights } = await serializeLayersModel(model);
       return {

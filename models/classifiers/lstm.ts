@@ -3,9 +3,9 @@ import { type BatchSource, fitWithEarlyStopping, predictSource } from '../fit-ne
 import { buildTextLstm, REFERENCE_TEXT_LSTM } from '../text-lstm.js';
 import { WordTokenizer } from '../text/tokenizer.js';
 import { deserializeLayersModel, serializeLayersModel } from '../tfjs-artifacts.js';
-import { balancedClassWeights, type Classifier, LABELS, labelIndexOf, type ProductInput } from './classifier.js';
+import { type Classifier, LABELS, labelIndexOf, type ProductInput } from './classifier.js';
 import { weightedF1OfProbabilities } from '../evaluation/index.js';
-import { type Loader, rowsWith, type Trainer } from './trainer.js';
+import { type Loader, neuralFitOptions, rowsWith, type Trainer } from './trainer.js';
 
 const PREDICT_BATCH = 256;
 
@@ -66,16 +66,7 @@ export const trainLstm: Trainer = async (data, options) => {
       spec.sequenceLength,
     ),
     weightedF1OfProbabilities,
-    {
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      learningRate: options.learningRate,
-      seed: options.seed,
-      patience: options.patience,
-      ...(options.useClassWeights ? { classWeights: balancedClassWeights(labels, LABELS.length) } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
+    neuralFitOptions(options, labels),
   );
   const serialized = await serializeLayersModel(model);
   return {

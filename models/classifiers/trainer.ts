@@ -1,8 +1,8 @@
 import type { ProgressListener } from '../../core/index.js';
 import type { SplitRow } from '../../data/index.js';
 import type { BundleManifest } from '../bundle.js';
-import type { EpochRecord } from '../fit-neural.js';
-import type { Classifier } from './classifier.js';
+import type { EpochRecord, NeuralFitOptions } from '../fit-neural.js';
+import { balancedClassWeights, type Classifier, LABELS } from './classifier.js';
 
 /** The rows a trainer learns from; every row of each split, missing modalities as null. */
 export interface TrainingData {
@@ -59,4 +59,18 @@ export type Loader = (bundle: OpenedBundle) => Promise<Classifier>;
 /** Rows of a split that hold what a modality needs. */
 export function rowsWith(rows: readonly SplitRow[], modality: 'text' | 'image'): SplitRow[] {
   return rows.filter((r) => (modality === 'text' ? Boolean(r.text) : r.imagePath !== null));
+}
+
+/** The shared training loop's options from a trainer's options (class weights from the train labels). */
+export function neuralFitOptions(options: TrainerOptions, trainLabels: Int32Array): NeuralFitOptions {
+  return {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    seed: options.seed,
+    patience: options.patience,
+    ...(options.useClassWeights ? { classWeights: balancedClassWeights(trainLabels, LABELS.length) } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
 }
