@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { CsvError, parse } from 'csv-parse';
 import { InputError } from '../core/index.js';
@@ -21,10 +21,37 @@ export function assertFileExists(file: string, what: string): void {
  * Streams a challenge CSV (pandas `to_csv` format: unnamed index column first, RFC 4180 quoting)
  * and checks the header holds `required` before yielding the first row.
  */
+const HEADER_PEEK_BYTES = 64 * 1024;
+
+/**
+ * Spreadsheet exports often use ';' (French locale) or tabs: csv-parse then fails deep in the file
+ * with "Invalid Opening Quote". Looking at the header line first lets the error say what is wrong.
+ */
+function assertCommaSeparated(file: string): void {
+  const fd = openSync(file, 'r');
+  const buffer = Buffer.alloc(HEADER_PEEK_BYTES);
+  let bytes: number;
+  try {
+    bytes = readSync(fd, buffer, 0, HEADER_PEEK_BYTES, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const header = buffer.subarray(0, bytes).toString('utf8').split(/\r?\n/, 1)[0] ?? '';
+  if (header.includes(',')) return;
+  const found = header.includes(';') ? 'semicolons' : header.includes('\t') ? 'tabs' : undefined;
+  if (found === undefined) return;
+  throw new InputError(
+    'DATA_CSV_DELIMITER',
+    `${path.basename(file)} line 1: the header is separated by ${found}, expected commas`,
+    { hint: 'Save the file as comma-separated CSV (pandas to_csv default), UTF-8; nothing was imported.' },
+  );
+}
+
 export async function* readChallengeCsv(
   file: string,
   required: readonly string[],
 ): AsyncGenerator<CsvRecord> {
+  assertCommaSeparated(file);
   const parser = createReadStream(file).pipe(parse({ bom: true, info: true, skip_empty_lines: true }));
   let header: string[] | undefined;
   try {
@@ -39,7 +66,7 @@ export async function* readChallengeCsv(
         if (missing.length > 0) {
           throw new InputError(
             'DATA_CSV_COLUMN_MISSING',
-            `${path.basename(file)} has no ${missing.map((m) => `"${m}"`).join(', ')} column`,
+            `${path.basename(file)} line 1 (header) has no ${missing.map((m) => `"${m}"`).join(', ')} column`,
             { hint: `Expected the official header: ,${required.filter((r) => r !== 'index').join(',')}` },
           );
         }

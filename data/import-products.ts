@@ -80,12 +80,63 @@ interface ImageFile {
   imageid: number;
 }
 
-async function readLabels(yPath: string): Promise<Map<number, string>> {
-  const labels = new Map<number, string>();
-  for await (const { fields } of readChallengeCsv(yPath, Y_COLUMNS)) {
-    labels.set(Number(fields.index), fields.prdtypecode ?? '');
+/** One label of a Y file, with the line it came from (for errors that name the row). */
+interface LabelEntry {
+  code: number;
+  line: number;
+}
+
+/**
+ * Reads a whole label file before anything is written: a code outside the 27 categories is a
+ * broken file (issue 10: name the file and row, import nothing from it), not a row to skip.
+ */
+async function readLabels(yPath: string): Promise<Map<number, LabelEntry>> {
+  const labels = new Map<number, LabelEntry>();
+  const file = path.basename(yPath);
+  for await (const { line, fields } of readChallengeCsv(yPath, Y_COLUMNS)) {
+    const raw = fields.prdtypecode ?? '';
+    const code = parseLabel(raw);
+    if ('reason' in code) {
+      throw new InputError('DATA_LABEL_UNKNOWN', `${file} line ${line}: ${code.detail}`, {
+        hint: `Each prdtypecode must be one of the 27 challenge codes (rakuten-ml doctor lists the data folder); nothing was imported from ${file}.`,
+      });
+    }
+    labels.set(Number(fields.index), { code: code.code, line });
   }
   return labels;
+}
+
+/** The first rows on each side that have no partner, and how many: what DATA_LABELS_MISMATCH reports. */
+interface IndexMismatch {
+  productsWithoutLabel: number;
+  firstProductLine?: number;
+  firstProductIndex?: string;
+}
+
+function mismatchError(
+  xFile: string,
+  yFile: string,
+  xRows: number,
+  labels: Map<number, LabelEntry>,
+  unmatchedLabels: Set<number>,
+  mismatch: IndexMismatch,
+): InputError {
+  const parts = [`${xFile} has ${xRows} rows and ${yFile} ${labels.size}; their index columns differ:`];
+  if (mismatch.productsWithoutLabel > 0) {
+    parts.push(
+      `${mismatch.productsWithoutLabel} products have no label (first: ${xFile} line ${mismatch.firstProductLine}, index ${mismatch.firstProductIndex})`,
+    );
+  }
+  const [firstLabel] = unmatchedLabels;
+  if (firstLabel !== undefined) {
+    const line = labels.get(firstLabel)?.line;
+    parts.push(
+      `${unmatchedLabels.size} labels have no product (first: ${yFile} line ${line}, index ${firstLabel})`,
+    );
+  }
+  return new InputError('DATA_LABELS_MISMATCH', `${parts[0]} ${parts.slice(1).join('; ')}`, {
+    hint: `Pass the label file of the same product file (X_train.csv goes with Y_train.csv, X_train_titles.csv with Y_train_titles.csv); nothing was imported.`,
+  });
 }
 
 async function indexImages(imageDir: string, rejected: RejectedItem[]): Promise<Map<number, ImageFile>> {
@@ -167,7 +218,9 @@ function imageReject(
 /**
  * Imports the official challenge files into the product database: streaming, in one transaction
  * (all or nothing), idempotent (a second run reports everything as skipped). Row problems are
- * rejected with a reason; file problems (missing column, labels of another file) throw InputError.
+ * rejected with a reason (invalid row, duplicate id, bad image); file problems throw InputError and
+ * leave the database as it was: a missing column, a label outside the 27 codes, X and Y index
+ * columns that differ (a row count that does not match is one case).
  */
 export async function importProducts(input: ImportInput, deps: StageDeps): Promise<ImportResult> {
   const startedAt = performance.now();
@@ -200,12 +253,27 @@ export async function importProducts(input: ImportInput, deps: StageDeps): Promi
 
   await db.transaction(async (tx) => {
     for (const [i, pair] of input.textFiles.entries()) {
-      const labels = labelFiles[i] ?? new Map<number, string>();
+      const labels = labelFiles[i] ?? new Map<number, LabelEntry>();
       const file = path.basename(pair.xPath);
       const unmatchedLabels = new Set(labels.keys());
+      const mismatch: IndexMismatch = { productsWithoutLabel: 0 };
+      let xRows = 0;
       const batch: ProductValues[] = [];
       const pending: { row: ProductValues; image: ImageFile; line: number }[] = [];
       for await (const { line, fields } of readChallengeCsv(pair.xPath, X_COLUMNS)) {
+        xRows++;
+        const rawIndex = fields.index ?? '';
+        const label = labels.get(Number(rawIndex));
+        unmatchedLabels.delete(Number(rawIndex));
+        if (label === undefined) {
+          // Every X row needs its Y row: count them all so the error says how far apart the files are.
+          mismatch.productsWithoutLabel++;
+          mismatch.firstProductLine ??= line;
+          mismatch.firstProductIndex ??= rawIndex;
+          continue;
+        }
+        // Once the files are known not to match, nothing will be written: skip the row work.
+        if (mismatch.productsWithoutLabel > 0) continue;
         const parsed = xRowSchema.safeParse(fields);
         if (!parsed.success) {
           const detail = parsed.error.issues
@@ -215,12 +283,6 @@ export async function importProducts(input: ImportInput, deps: StageDeps): Promi
           continue;
         }
         const x = parsed.data;
-        unmatchedLabels.delete(x.index);
-        const label = parseLabel(labels.get(x.index));
-        if ('reason' in label) {
-          rejected.push({ file, line, productid: x.productid, ...label });
-          continue;
-        }
         if (seen.has(x.productid)) {
           rejected.push({
             file,
@@ -248,14 +310,8 @@ export async function importProducts(input: ImportInput, deps: StageDeps): Promi
           await flush(tx, batch, 'text');
         }
       }
-      if (unmatchedLabels.size > 0) {
-        throw new InputError(
-          'DATA_LABELS_MISMATCH',
-          `${path.basename(pair.yPath)} has ${unmatchedLabels.size} labels whose index is not in ${file} (e.g. index ${[...unmatchedLabels][0]})`,
-          {
-            hint: 'Pass the label file of the same product file (X_train.csv goes with Y_train.csv); nothing was imported.',
-          },
-        );
+      if (mismatch.productsWithoutLabel > 0 || unmatchedLabels.size > 0) {
+        throw mismatchError(file, path.basename(pair.yPath), xRows, labels, unmatchedLabels, mismatch);
       }
       await attachImages(pending, file, rejected);
       await flush(tx, batch, 'text');

@@ -259,26 +259,67 @@ export function dataStageContract(
         expect(await count(bad)).toBe(0);
       });
 
-      it('rejects a missing label, an unknown code and a duplicate id, with reasons', async () => {
+      it('rejects a duplicate id and an empty designation, with reasons', async () => {
         const xPath = path.join(dir, 'X_rows.csv');
         const yPath = path.join(dir, 'Y_rows.csv');
         writeFileSync(
           xPath,
           ',designation,description,productid,imageid\n4,La Guerre Des Tuques,"Luc a des id&eacute;es, dit-il",278535884,1077757786\n' +
-            '5,Afrique Contemporaine N° 212,,5862738,393356830\n6,Twin,,278535884,1\n7,Sans label,,42,43\n',
+            '5, ,,5862738,393356830\n6,Twin,,278535884,1\n',
         );
-        writeFileSync(yPath, ',prdtypecode\n4,2705\n5,9999\n6,2705\n');
+        writeFileSync(yPath, ',prdtypecode\n4,2705\n5,10\n6,2705\n');
         const result = await importProducts(
           { textFiles: [{ xPath, yPath, source: 'challenge_titles' }] },
           { ...deps, db: bad },
         );
         expect(result.imported).toBe(1);
         expect(result.rejected.map((r) => [r.line, r.reason])).toEqual([
-          [3, 'unknown_code'],
+          [3, 'invalid_row'],
           [4, 'duplicate_id'],
-          [5, 'missing_label'],
         ]);
         expect(await count(bad, sql`source = 'challenge_titles'`)).toBe(1);
+      });
+
+      it('a label outside the 27 codes names the file and line, and imports nothing', async () => {
+        const xPath = path.join(dir, 'X_code.csv');
+        const yPath = path.join(dir, 'Y_code.csv');
+        writeFileSync(xPath, ',designation,description,productid,imageid\n7,Stylet,,42,43\n8,Crayon,,44,45\n');
+        writeFileSync(yPath, ',prdtypecode\n7,2705\n8,9999\n');
+        const before = await fingerprint(bad);
+        const error = await expectInputError(
+          importProducts({ textFiles: [{ xPath, yPath, source: 'challenge' }] }, { ...deps, db: bad }),
+          'DATA_LABEL_UNKNOWN',
+        );
+        expect(error.message).toBe('Y_code.csv line 3: prdtypecode "9999" is not one of the 27 categories');
+        expect(await fingerprint(bad)).toBe(before);
+      });
+
+      it('a label file that matches only some products: both counts, the first line of each, nothing imported', async () => {
+        const xPath = headOfCsv(x, 40, dir, 'X_40.csv');
+        const yPath = path.join(dir, 'Y_few.csv');
+        const yLines = readFileSync(headOfCsv(y, 40, dir, 'Y_40.csv'), 'utf8').trimEnd().split('\n');
+        // The header, 3 matching labels, then one label of a product that is not in X.
+        writeFileSync(yPath, `${yLines.slice(0, 4).join('\n')}\n999999,10\n`);
+        const before = await fingerprint(bad);
+        const error = await expectInputError(
+          importProducts({ textFiles: [{ xPath, yPath, source: 'challenge' }] }, { ...deps, db: bad }),
+          'DATA_LABELS_MISMATCH',
+        );
+        expect(error.message).toContain('X_40.csv has 40 rows and Y_few.csv 4');
+        expect(error.message).toContain('37 products have no label (first: X_40.csv line 5, index 7)');
+        expect(error.message).toContain('1 labels have no product (first: Y_few.csv line 5, index 999999)');
+        expect(await fingerprint(bad)).toBe(before);
+      });
+
+      it('a semicolon-separated file says commas were expected', async () => {
+        const xPath = path.join(dir, 'X_semi.csv');
+        writeFileSync(xPath, ';designation;description;productid;imageid\n0;"Stylet";;42;43\n');
+        const error = await expectInputError(
+          importProducts({ textFiles: [{ xPath, yPath: y, source: 'challenge' }] }, { ...deps, db: bad }),
+          'DATA_CSV_DELIMITER',
+        );
+        expect(error.message).toContain('expected commas');
+        expect(await count(bad, sql`productid = 42`)).toBe(0);
       });
 
       it('images: truncated, zero-byte, not an image, PNG named .jpg, undecodable', async () => {

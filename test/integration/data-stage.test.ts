@@ -67,7 +67,8 @@ if (pgUrl) {
   });
 } else {
   console.warn('data stage on PostgreSQL: skipped, TEST_DATABASE_URL is unset (set it to run the contract suite).');
-  describe.skip('data stage on PostgreSQL (skipped: TEST_DATABASE_URL is unset)', () => {
-    it('runs the contract suite', () => undefined);
+  // Registered but skipped, so the local report counts the same PostgreSQL tests CI runs.
+  describe.skip('skipped: TEST_DATABASE_URL is unset', () => {
+    dataStageContract('PostgreSQL', () => postgresFactory('postgres://unset'), { dataDir, imageSubset: 120 });
   });
 }

@@ -63,7 +63,7 @@ const stores: { name: string; open: (home: string) => BlobStore }[] = [
 
 for (const backend of databaseBackends('registry storage')) {
   for (const storeKind of stores) {
-    describe(`push/pull to ${storeKind.name} with ${backend.name}`, () => {
+    describe.skipIf(backend.skipReason !== undefined)(`push/pull to ${storeKind.name} with ${backend.name}`, () => {
       let t: TestDatabase;
       let deps: RegistryDeps & { store: BlobStore };
       beforeEach(async () => {

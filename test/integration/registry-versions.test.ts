@@ -59,7 +59,7 @@ function trainResult(bundleDir: string): TrainResult {
 }
 
 for (const backend of databaseBackends('registry versions and runs')) {
-  describe(`registry on ${backend.name}`, () => {
+  describe.skipIf(backend.skipReason !== undefined)(`registry on ${backend.name}`, () => {
     let t: TestDatabase;
     let deps: RegistryDeps;
     beforeEach(async () => {

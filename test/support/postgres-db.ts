@@ -16,6 +16,8 @@ export interface TestDatabase {
 export interface DatabaseBackend {
   name: 'SQLite' | 'PostgreSQL';
   open: () => Promise<TestDatabase>;
+  /** Set when the backend cannot run here: its suite is registered with `describe.skipIf`, so it counts as skipped. */
+  skipReason?: string;
 }
 
 export function makeTempHome(prefix: string): string {
@@ -70,7 +72,8 @@ export async function openSqliteTestDatabase(): Promise<TestDatabase> {
 
 /**
  * SQLite always; PostgreSQL when TEST_DATABASE_URL is set. Under CI=true a missing URL throws
- * (the suite fails instead of skipping); locally it prints why PostgreSQL is skipped.
+ * (the suite fails instead of skipping); locally PostgreSQL comes back with a `skipReason`, which
+ * callers pass to `describe.skipIf` so the skipped tests show in the report.
  */
 export function databaseBackends(suite: string): DatabaseBackend[] {
   const backends: DatabaseBackend[] = [{ name: 'SQLite', open: openSqliteTestDatabase }];
@@ -80,7 +83,13 @@ export function databaseBackends(suite: string): DatabaseBackend[] {
   } else if (process.env.CI === 'true') {
     throw new Error(`CI=true but TEST_DATABASE_URL is unset: ${suite} cannot run on PostgreSQL.`);
   } else {
-    console.warn(`${suite} on PostgreSQL: skipped, TEST_DATABASE_URL is unset.`);
+    const skipReason = 'TEST_DATABASE_URL is unset';
+    console.warn(`${suite} on PostgreSQL: skipped, ${skipReason}.`);
+    backends.push({
+      name: 'PostgreSQL',
+      skipReason,
+      open: () => Promise.reject(new Error(`${suite} on PostgreSQL: ${skipReason}`)),
+    });
   }
   return backends;
 }
