@@ -8,9 +8,9 @@ export interface RegistryFlags extends GlobalFlags {
 }
 
 /**
- * Opens what the registry needs from config and env: the database, the bundle store (S3 when
- * RAKUTEN_ML_S3_BUCKET is set, with the standard AWS settings; else <home>/store), the pull cache,
- * and an MLflow client when MLFLOW_TRACKING_URI is set. Used by register/promote/push/pull, train
+ * Opens what the registry needs from the config (core/config.ts parses every setting): the database,
+ * the bundle store (S3 when RAKUTEN_ML_S3_BUCKET is set; else <home>/store), the pull cache, and an
+ * MLflow client when MLFLOW_TRACKING_URI is set. Used by register/promote/push/pull, train
  * (to record runs) and serve (to resolve name@alias).
  */
 export async function openRegistry(
@@ -21,30 +21,23 @@ export async function openRegistry(
     import('../data/index.js'),
     import('../registry/index.js'),
   ]);
-  const env = process.env;
-  const bucket = env.RAKUTEN_ML_S3_BUCKET;
-  const store = bucket
+  const { s3 } = ctx.config;
+  const store = s3
     ? new registry.S3BlobStore({
-        bucket,
-        ...(env.RAKUTEN_ML_S3_PREFIX ? { prefix: env.RAKUTEN_ML_S3_PREFIX } : {}),
-        ...(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL
-          ? { endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL }
-          : {}),
-        ...(env.AWS_REGION || env.AWS_DEFAULT_REGION
-          ? { region: env.AWS_REGION || env.AWS_DEFAULT_REGION }
-          : {}),
+        bucket: s3.bucket,
+        ...(s3.prefix ? { prefix: s3.prefix } : {}),
+        ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+        ...(s3.region ? { region: s3.region } : {}),
       })
     : new registry.LocalBlobStore(path.join(ctx.config.home, 'store'));
   const db = await openDatabase({ home: ctx.config.home, databaseUrl: ctx.config.databaseUrl });
   const deps: RegistryDeps = {
     db,
     log: ctx.log,
-    actor: flags.actor ?? env.USER ?? env.USERNAME ?? 'unknown',
+    actor: flags.actor ?? process.env.USER ?? process.env.USERNAME ?? 'unknown',
     store,
     cacheDir: path.join(ctx.config.home, 'cache', 'models'),
-    ...(env.MLFLOW_TRACKING_URI
-      ? { mlflow: new registry.MlflowClient({ trackingUri: env.MLFLOW_TRACKING_URI }) }
-      : {}),
+    ...(ctx.config.mlflow ? { mlflow: new registry.MlflowClient({ trackingUri: ctx.config.mlflow.trackingUri }) } : {}),
     onProgress: (p) => ctx.progress.update(p),
   };
   return {

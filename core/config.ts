@@ -17,6 +17,20 @@ const configSchema = z.object({
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     threads: z.coerce.number().int().positive().optional(),
   }),
+  /**
+   * The bundle store: S3 (any S3-protocol endpoint) when a bucket is set, else `<home>/store`.
+   * Credentials are not here: the AWS SDK reads them from its own env/profile chain.
+   */
+  s3: z
+    .object({
+      bucket: z.string().min(1),
+      prefix: z.string().min(1).optional(),
+      endpoint: z.string().url().optional(),
+      region: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Runs, versions and aliases are mirrored to this MLflow server when set. */
+  mlflow: z.object({ trackingUri: z.string().url() }).optional(),
   // Commands print their own summaries; structured logs are for --verbose or RAKUTEN_ML_LOG_LEVEL=info.
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
@@ -41,8 +55,8 @@ function defaultDataDir(cwd: string): string | undefined {
 }
 
 /**
- * Layers flags over env (`RAKUTEN_ML_*`, plus the standard `RAKUTEN_DATA_DIR` and `DATABASE_URL`)
- * over defaults. Throws an InputError naming every bad key.
+ * Layers flags over env (`RAKUTEN_ML_*`, plus the standard `RAKUTEN_DATA_DIR`, `DATABASE_URL`,
+ * `AWS_ENDPOINT_URL[_S3]`, `AWS_REGION`/`AWS_DEFAULT_REGION` and `MLFLOW_TRACKING_URI`) over defaults. Throws an InputError naming every bad key.
  */
 export function loadConfig(
   env: Record<string, string | undefined>,
@@ -59,12 +73,22 @@ export function loadConfig(
       threads: flags.threads ?? env.RAKUTEN_ML_THREADS ?? undefined,
     },
     logLevel: flags.logLevel ?? env.RAKUTEN_ML_LOG_LEVEL ?? undefined,
+    s3: env.RAKUTEN_ML_S3_BUCKET
+      ? {
+          bucket: env.RAKUTEN_ML_S3_BUCKET,
+          prefix: env.RAKUTEN_ML_S3_PREFIX || undefined,
+          // AWS_ENDPOINT_URL_S3 is the SDK's service-specific override of AWS_ENDPOINT_URL.
+          endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+          region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+        }
+      : undefined,
+    mlflow: env.MLFLOW_TRACKING_URI ? { trackingUri: env.MLFLOW_TRACKING_URI } : undefined,
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new InputError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`, {
-      hint: 'Check the flags and the RAKUTEN_ML_* / RAKUTEN_DATA_DIR / DATABASE_URL environment variables.',
+      hint: 'Check the flags and the RAKUTEN_ML_* / RAKUTEN_DATA_DIR / DATABASE_URL / AWS_* / MLFLOW_TRACKING_URI environment variables.',
     });
   }
   return Object.freeze(parsed.data);

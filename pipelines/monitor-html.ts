@@ -1,6 +1,6 @@
 import { CATEGORIES } from '../data/index.js';
 import { escapeHtml } from '../models/evaluation/html-escape.js';
-import type { MonitorResult } from './monitor.js';
+import type { MonitorResult } from './monitor-types.js';
 
 const FONT = 'font-family="system-ui, sans-serif" font-size="11"';
 const NAME_OF = new Map(CATEGORIES.map((c) => [String(c.code), c.name]));

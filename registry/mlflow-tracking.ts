@@ -5,8 +5,7 @@ import { UpstreamError } from '../core/index.js';
 import type { Database } from '../data/index.js';
 import { MANIFEST_FILE, readManifest } from '../models/bundle.js';
 import type { MlflowClient, MlflowRun } from './mlflow-client.js';
-import type { RunMetricPoint, RunRecord } from './runs.js';
-import type { ModelVersion } from './versions.js';
+import type { ModelVersion, RunMetricPoint, RunRecord } from './record-types.js';
 
 /** Files up to this size are copied as run artifacts beside manifest.json; bigger ones stay in our store. */
 const MAX_ARTIFACT_BYTES = 1024 * 1024;

@@ -1,23 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../core/index.js';
-import type { run_metrics, runs } from '../data/db/schema-sqlite.js';
 import type { Database } from '../data/index.js';
 import type { TrainResult } from '../models/train.js';
 import { logRunToMlflow } from './mlflow-tracking.js';
+import type { ParamValue, RunMetricPoint, RunRecord, RunRow } from './record-types.js';
 import { nowIso, type RegistryDeps } from './registry-deps.js';
 
-type RunRow = typeof runs.$inferSelect;
-export type RunMetricPoint = Omit<typeof run_metrics.$inferSelect, 'run_id'>;
-export type ParamValue = string | number | boolean;
-
-/** A tracked run, with its JSON columns parsed. */
-export type RunRecord = Omit<RunRow, 'params' | 'metrics' | 'tags'> & {
-  experiment: string;
-  params: Record<string, ParamValue>;
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-};
+export type { ParamValue, RunMetricPoint, RunRecord } from './record-types.js';
 
 export interface RecordRunInput {
   /** Default `default`. */

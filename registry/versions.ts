@@ -1,15 +1,14 @@
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../core/index.js';
-import type { model_aliases, model_versions } from '../data/db/schema-sqlite.js';
 import type { Database } from '../data/index.js';
 import { bundleDigest, openBundle } from '../models/bundle.js';
 import { listEvents, type RegistryEvent, recordEvent } from './events.js';
 import { logVersionToMlflow } from './mlflow-tracking.js';
+import type { ModelAlias, ModelVersion } from './record-types.js';
 import { nowIso, type RegistryDeps } from './registry-deps.js';
 
-export type ModelVersion = typeof model_versions.$inferSelect;
-export type ModelAlias = typeof model_aliases.$inferSelect;
+export type { ModelAlias, ModelVersion } from './record-types.js';
 
 /** The weighted F1 of a bundle on a named evaluation split (what the promotion gate compares). */
 export interface VersionEvaluation {
