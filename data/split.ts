@@ -14,6 +14,11 @@ export interface SplitInput {
   /** Fractions for validation and test; train gets the rest. Default 0.1 and 0.1. */
   validationFraction?: number;
   testFraction?: number;
+  /**
+   * Validation and test fraction each for products with text and image; default 0.15. Fusion is judged
+   * on these, and there are few (1,319 photos in the shared data), so they get a larger held-out share.
+   */
+  bothModalitiesFraction?: number;
   /** Folder for the manifest JSON, e.g. `<home>/splits`. */
   manifestDir: string;
 }
@@ -24,6 +29,8 @@ export interface SplitCounts {
   perClass: Record<string, number>;
   withText: number;
   withImage: number;
+  /** Products with both text and an image: the ones a fusion model is judged on. */
+  withBoth: number;
 }
 
 export interface SplitManifest {
@@ -31,6 +38,8 @@ export interface SplitManifest {
   dataSha256: string;
   seed: number;
   fractions: Record<SplitName, number>;
+  /** The fractions used for products with both text and image. */
+  bothFractions: Record<SplitName, number>;
   counts: Record<SplitName, SplitCounts>;
 }
 
@@ -40,7 +49,7 @@ export interface SplitResult {
   durationMs: number;
 }
 
-interface LabelledRow extends Record<string, unknown> {
+export interface LabelledRow extends Record<string, unknown> {
   productid: number;
   prdtypecode: number;
   cleaned_text: string | null;
@@ -51,29 +60,72 @@ interface LabelledRow extends Record<string, unknown> {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const BATCH_ROWS = 1000;
 
+type Fractions = Record<SplitName, number>;
+type Stratum = 'text' | 'image' | 'both';
+
+const sumOf = (sizes: ReadonlyMap<number, number>): number => [...sizes.values()].reduce((a, b) => a + b, 0);
+
+const stratumOf = (row: LabelledRow): Stratum =>
+  row.image_sha256 === null ? 'text' : row.has_text === 1 ? 'both' : 'image';
+
 /**
- * Stratified assignment: rows are grouped by class and modality (text only, image only, both) so each
- * split gets its share of every class and of the images; inside a group the order is a hash of
+ * How many of each class go to one held-out split: the stratum's total is round(n * fraction), shared
+ * over the classes by largest remainder (ties by class code). Rounding per class instead starves the
+ * small groups: 27 classes with 8-12 joint products each round to one apiece, or none.
+ */
+function apportion(sizes: ReadonlyMap<number, number>, fraction: number): Map<number, number> {
+  const target = Math.round(sumOf(sizes) * fraction);
+  const shares = [...sizes].map(([code, size]) => ({ code, exact: size * fraction, base: Math.floor(size * fraction) }));
+  let left = target - shares.reduce((a, s) => a + s.base, 0);
+  const byRemainder = [...shares].sort((a, b) => b.exact - b.base - (a.exact - a.base) || a.code - b.code);
+  const counts = new Map(shares.map((s) => [s.code, s.base]));
+  for (const s of byRemainder) {
+    if (left <= 0) break;
+    counts.set(s.code, s.base + 1);
+    left--;
+  }
+  return counts;
+}
+
+/**
+ * Stratified assignment: rows are grouped by modality (text only, image only, both) and class, so each
+ * split gets its share of every class and of every modality; the text+image stratum gets its own
+ * (larger) held-out fractions because fusion is judged on it. Inside a group the order is a hash of
  * seed + productid, which depends on neither insertion order nor the database.
  */
-function assignSplits(rows: readonly LabelledRow[], seed: number, fractions: Record<SplitName, number>) {
-  const groups = new Map<string, LabelledRow[]>();
+export function assignSplits(
+  rows: readonly LabelledRow[],
+  seed: number,
+  fractions: Fractions,
+  bothFractions: Fractions,
+): Map<number, SplitName> {
+  const strata = new Map<Stratum, Map<number, LabelledRow[]>>();
   for (const row of rows) {
-    const key = `${row.prdtypecode}|${row.has_text}|${row.image_sha256 === null ? 0 : 1}`;
-    const group = groups.get(key) ?? [];
+    const byClass = strata.get(stratumOf(row)) ?? new Map<number, LabelledRow[]>();
+    const group = byClass.get(row.prdtypecode) ?? [];
     group.push(row);
-    groups.set(key, group);
+    byClass.set(row.prdtypecode, group);
+    strata.set(stratumOf(row), byClass);
   }
   const assigned = new Map<number, SplitName>();
-  for (const group of groups.values()) {
-    const ordered = group
-      .map((row) => ({ row, key: sha256(`${seed}:${row.productid}`) }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const nTest = Math.round(ordered.length * fractions.test);
-    const nValidation = Math.round(ordered.length * fractions.validation);
-    ordered.forEach(({ row }, i) => {
-      assigned.set(row.productid, i < nTest ? 'test' : i < nTest + nValidation ? 'validation' : 'train');
-    });
+  for (const [stratum, byClass] of strata) {
+    const f = stratum === 'both' ? bothFractions : fractions;
+    const sizes = new Map([...byClass].map(([code, group]) => [code, group.length]));
+    const nTest = apportion(sizes, f.test);
+    // Validation is apportioned on what test left, so a group never gives more than it holds.
+    const rest = new Map([...sizes].map(([code, size]) => [code, size - (nTest.get(code) ?? 0)]));
+    const restTotal = sumOf(rest);
+    const nValidation = apportion(rest, restTotal === 0 ? 0 : (f.validation * sumOf(sizes)) / restTotal);
+    for (const [code, group] of byClass) {
+      const ordered = group
+        .map((row) => ({ row, key: sha256(`${seed}:${row.productid}`) }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const t = nTest.get(code) ?? 0;
+      const v = nValidation.get(code) ?? 0;
+      ordered.forEach(({ row }, i) => {
+        assigned.set(row.productid, i < t ? 'test' : i < t + v ? 'validation' : 'train');
+      });
+    }
   }
   return assigned;
 }
@@ -82,7 +134,7 @@ function countSplits(
   rows: readonly LabelledRow[],
   assigned: Map<number, SplitName>,
 ): Record<SplitName, SplitCounts> {
-  const empty = (): SplitCounts => ({ total: 0, perClass: {}, withText: 0, withImage: 0 });
+  const empty = (): SplitCounts => ({ total: 0, perClass: {}, withText: 0, withImage: 0, withBoth: 0 });
   const counts = { train: empty(), validation: empty(), test: empty() };
   for (const row of rows) {
     const c = counts[assigned.get(row.productid) ?? 'train'];
@@ -90,6 +142,7 @@ function countSplits(
     c.perClass[row.prdtypecode] = (c.perClass[row.prdtypecode] ?? 0) + 1;
     c.withText += row.has_text;
     if (row.image_sha256 !== null) c.withImage++;
+    if (row.image_sha256 !== null && row.has_text === 1) c.withBoth++;
   }
   return counts;
 }
@@ -145,7 +198,7 @@ async function writeSplitColumn(db: Database, assigned: Map<number, SplitName>):
 }
 
 /**
- * Splits the labelled products into train/validation/test, stratified by class, deterministically
+ * Splits the labelled products into train/validation/test, stratified by class and modality, deterministically
  * (same seed + same data gives the same split and the same dataSha256), and records the split in the
  * database and in `<manifestDir>/split-<dataSha256>.json`.
  */
@@ -157,15 +210,13 @@ export async function splitProducts(input: SplitInput, deps: StageDeps): Promise
     train: 0,
   };
   fractions.train = 1 - fractions.validation - fractions.test;
-  if (
-    !Number.isInteger(input.seed) ||
-    fractions.validation < 0 ||
-    fractions.test < 0 ||
-    fractions.train <= 0
-  ) {
+  const both = input.bothModalitiesFraction ?? 0.15;
+  const bothFractions = { validation: both, test: both, train: 1 - 2 * both };
+  const isValid = (f: Fractions) => f.validation >= 0 && f.test >= 0 && f.train > 0;
+  if (!Number.isInteger(input.seed) || !isValid(fractions) || !isValid(bothFractions)) {
     throw new InputError(
       'DATA_SPLIT_INVALID',
-      `Cannot split with seed ${input.seed}, validation ${fractions.validation}, test ${fractions.test}`,
+      `Cannot split with seed ${input.seed}, validation ${fractions.validation}, test ${fractions.test}, text+image ${both}`,
       {
         hint: 'Use a whole-number seed and fractions >= 0 whose sum is below 1, e.g. --validation 0.1 --test 0.1.',
       },
@@ -177,11 +228,12 @@ export async function splitProducts(input: SplitInput, deps: StageDeps): Promise
       hint: 'Run `rakuten-ml data import` first.',
     });
   }
-  const assigned = assignSplits(rows, input.seed, fractions);
+  const assigned = assignSplits(rows, input.seed, fractions, bothFractions);
   const manifest: SplitManifest = {
     dataSha256: hashSplit(rows, assigned),
     seed: input.seed,
     fractions,
+    bothFractions,
     counts: countSplits(rows, assigned),
   };
   await deps.db.transaction(async (tx) => {
