@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -51,5 +51,34 @@ describe('rakuten-ml', () => {
     const report = JSON.parse(stdout) as { engine: { backend: string }; database: { ok: boolean } };
     expect(report.engine.backend).toBe('wasm');
     expect(report.database.ok).toBe(true);
+  });
+
+  it('doctor prints the FAIL line and exits 2 when a check fails', async () => {
+    const { code, stdout, stderr } = await cli('doctor', '--data-dir', home);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^FAIL data dir/m);
+    expect(stderr).toContain('error [DOCTOR_CHECK_FAILED]: 1 check(s) failed: data dir');
+  });
+
+  it('refuses a label file that matches only some products: exit 2, the lines named, nothing imported', async () => {
+    const x = path.join(home, 'X_few.csv');
+    const y = path.join(home, 'Y_few.csv');
+    writeFileSync(x, ',designation,description,productid,imageid\n0,Stylet,,11,12\n1,Crayon,,13,14\n2,Gomme,,15,16\n');
+    writeFileSync(y, ',prdtypecode\n0,2705\n7,10\n');
+    const { code, stderr } = await cli('data', 'import', '--x', x, '--y', y, '--no-images');
+    expect(code).toBe(2);
+    expect(stderr).toContain('error [DATA_LABELS_MISMATCH]: X_few.csv has 3 rows and Y_few.csv 2');
+    expect(stderr).toContain('first: X_few.csv line 3, index 1');
+    expect(stderr).toContain('first: Y_few.csv line 3, index 7');
+    const doctor = await cli('doctor', '--json');
+    expect(JSON.parse(doctor.stdout)).toMatchObject({ database: { detail: expect.stringMatching(/^0 products/) } });
+  });
+
+  it('says "expected commas" for a semicolon-separated file', async () => {
+    const x = path.join(home, 'X_semi.csv');
+    writeFileSync(x, ';designation;description;productid;imageid\n0;"Stylet";;11;12\n');
+    const { code, stderr } = await cli('data', 'import', '--x', x, '--y', x, '--no-images');
+    expect(code).toBe(2);
+    expect(stderr).toContain('error [DATA_CSV_DELIMITER]: X_semi.csv line 1: the header is separated by semicolons, expected commas');
   });
 });
