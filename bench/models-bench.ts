@@ -9,6 +9,8 @@
  * sample (X_train only) · BENCH_MODELS=a,b (default: every kind) · BENCH_HOME (default
  * ~/.cache/rakuten-ml-bench; data kept per scale, import reused, split always recomputed) ·
  * BENCH_EPOCHS_SCALE (e.g. 0.25 for a quick run) · BENCH_VENV (default ~/.cache/rakuten-ml-bench-venv).
+ * Two benches at once need two BENCH_HOME folders (each has its own database); their rows still
+ * merge into the same table, which is re-read before every write.
  *
  * Rows merge by model kind into reports/bench/models.json and .md when the split sha and scale
  * match the file's (so several people can each bench their kinds); another split or scale starts a
@@ -112,6 +114,8 @@ for (const name of ['train', 'test'] as const) {
 await db.close();
 
 let report = await previousReport();
+// Rows this run measured; rows of others (another helper's run on the same split) are re-read before each write.
+const ownRows = new Map<ModelKind, BenchRow>();
 const reference = await runReference();
 if ('missing' in reference) process.stderr.write(`reference missing: ${reference.missing}\n`);
 else process.stderr.write(`reference: test weighted F1 ${reference.weightedF1.toFixed(4)} in ${reference.trainSeconds.toFixed(0)} s\n`);
@@ -148,7 +152,7 @@ for (const kind of kinds) {
     date: new Date().toISOString(),
     machine,
   };
-  report.rows = [...report.rows.filter((r) => r.model !== kind), row];
+  ownRows.set(kind, row);
   process.stderr.write(
     `  ${kind}: test weighted F1 ${row.weightedF1.toFixed(4)} (ratio ${row.ratioToReference?.toFixed(3) ?? 'n/a'}) in ${row.trainSeconds.toFixed(0)} s, peak RSS ${row.trainPeakRssMb.toFixed(0)} MB\n`,
   );
@@ -234,7 +238,13 @@ async function runReference(): Promise<(ReferenceResult & { date: string }) | { 
 
 /** Writes the merged table (after every model, so a long run keeps what it measured). */
 async function writeReport(): Promise<void> {
-  report = { ...report, date: new Date().toISOString(), lastRunSeconds: (performance.now() - started) / 1000 };
+  const others = (await previousReport()).rows.filter((r) => !ownRows.has(r.model));
+  report = {
+    ...report,
+    rows: [...others, ...ownRows.values()],
+    date: new Date().toISOString(),
+    lastRunSeconds: (performance.now() - started) / 1000,
+  };
   const f = (v: number | null, d = 4) => (v === null ? 'n/a' : v.toFixed(d));
   const order = (kind: ModelKind) => MODEL_KINDS.indexOf(kind);
   const rows = [...report.rows].sort((a, b) => order(a.model) - order(b.model));
