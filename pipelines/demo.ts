@@ -131,7 +131,7 @@ export async function runDemo(config: Config, deps: { log: Logger; onProgress?: 
     const testRows = await loadSplit(db, { split: 'test', imageSizePx: SHARED_DEFAULTS.imageSizePx });
     const served = await timed(
       'serve + predict over HTTP',
-      () => serveAndPredict({ home: config.home, rows: testRows, batchSize: 60 }, { registry, log: deps.log }),
+      () => serveAndPredict({ home: config.home, rows: testRows, batchSize: 640 }, { registry, log: deps.log }),
       (r) => `${r.url} served ${r.model.name} v${r.model.version} (${r.model.kind}); ${r.predictions.length} + ${r.batchPredictions} predictions`,
     );
     const monitor = await timed(

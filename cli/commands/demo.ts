@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import { type GlobalFlags, openContext, printResult } from '../context.js';
 
+/** Says plainly whether the example is right, and how it was picked. */
+function verdictOf(p: { isCorrect: boolean; tried: number; modality: string }): string {
+  if (!p.isCorrect) return `WRONG: none of the ${p.tried} ${p.modality} test products tried was right; the first is shown`;
+  return p.tried === 1
+    ? 'right (the first test product tried)'
+    : `right (${p.tried - 1} ${p.modality} test product(s) tried before it were wrong)`;
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
@@ -26,6 +34,7 @@ export function registerDemoCommand(program: Command): void {
           ...result.predictions.map(
             (p) =>
               `  product ${p.productid} (${p.modality}, true ${p.trueCode})${p.text ? ` "${p.text}"` : ''}\n` +
+              `      ${verdictOf(p)}\n` +
               p.top3.map((t) => `      ${String(t.prdtypecode).padEnd(5)} ${t.name.padEnd(28)} ${(t.probability * 100).toFixed(1)}%`).join('\n'),
           ),
           '',

@@ -10,6 +10,10 @@ import type { ClassMetrics, ReliabilityBin } from './metrics.js';
 const LABEL_WIDTH_PX = 180;
 const LABEL_MAX_CHARS = 26;
 const FONT = 'font-family="system-ui, sans-serif" font-size="11"';
+/** A generous average glyph width of an 11 px sans-serif font, to size room for labels. */
+const CHAR_WIDTH_PX = 6.5;
+/** Column labels of the confusion matrix slant up to the right at this angle. */
+const COLUMN_LABEL_ANGLE_DEG = 60;
 
 /** A name cut to fit the label column; the whole name stays in the tooltip. */
 function shortName(name: string): string {
@@ -36,7 +40,10 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], names
   const n = matrix.length;
   const top = LABEL_WIDTH_PX;
   const left = LABEL_WIDTH_PX;
-  const width = left + n * cellPx + 10;
+  // A slanted column label runs right of its column by cos(angle) of its length: the last ones
+  // were cut at the edge ("2705 Livres n…") before this margin.
+  const labelRightPx = Math.ceil(LABEL_MAX_CHARS * CHAR_WIDTH_PX * Math.cos((COLUMN_LABEL_ANGLE_DEG * Math.PI) / 180));
+  const width = left + n * cellPx + labelRightPx + 10;
   const height = top + n * cellPx + 30;
   const nameOf = (c: number) => names[c] ?? String(c);
   const parts: string[] = [];
@@ -59,7 +66,7 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], names
   for (let j = 0; j < n; j++) {
     const x = left + j * cellPx + cellPx * 0.7;
     parts.push(
-      `<text transform="translate(${x},${top - 4}) rotate(-60)">${escapeHtml(shortName(nameOf(j)))}</text>`,
+      `<text transform="translate(${x},${top - 4}) rotate(-${COLUMN_LABEL_ANGLE_DEG})">${escapeHtml(shortName(nameOf(j)))}</text>`,
     );
   }
   parts.push(

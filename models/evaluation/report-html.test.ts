@@ -63,6 +63,19 @@ describe('renderReportHtml', () => {
     expect(html.match(/<tr><td class="num">\d+<\/td>/g)).toHaveLength(27);
   });
 
+  it('leaves room right of the confusion matrix for the last slanted column label', () => {
+    const long = Array.from({ length: 27 }, (_, c) => `${2705 + c} Livres neufs et occasion ${c}`);
+    const svg = renderReportHtml(makeReport({ classNames: long })).match(/<svg class="confusion"[^>]*>/)?.[0] ?? '';
+    const width = Number(svg.match(/width="(\d+(?:\.\d+)?)"/)?.[1]);
+    const lastX = Math.max(
+      ...[...renderReportHtml(makeReport({ classNames: long })).matchAll(/translate\(([\d.]+),[\d.]+\) rotate\(-60\)/g)].map(
+        (m) => Number(m[1]),
+      ),
+    );
+    // A 26-character label at 6 px a glyph, slanted at 60 degrees, reaches 78 px right of its start.
+    expect(width - lastX).toBeGreaterThanOrEqual(26 * 6 * Math.cos(Math.PI / 3));
+  });
+
   it('escapes class names and extra details taken from data', () => {
     expect(html).not.toContain(EVIL);
     expect(html).not.toContain('<b>snap-7</b>');
