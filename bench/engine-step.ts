@@ -1,7 +1,10 @@
 /**
  * One engine measurement in its own process (so peak RSS belongs to one configuration):
- *   node --import tsx bench/engine-step.ts <wasm|cpu|auto> <lstm|cnn> <steps> [threads]
- * Prints one JSON line with the median seconds per training step.
+ *   node --import tsx bench/engine-step.ts <wasm|cpu|auto> <lstm|lstm-layers|cnn> <steps> [threads]
+ * Prints one JSON line with the median seconds per training step (wall clock) and the median CPU
+ * seconds of this process per step (steadier than wall time on a busy machine, for one thread).
+ * `lstm` is the reference LSTM on FusedLstm (models/engine/fused-lstm.ts); `lstm-layers` the same
+ * model on the tf.layers.lstm cell loop it replaced (the before of the fused-LSTM measurement).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../core/index.js';
@@ -16,8 +19,8 @@ const engine = await useBackend({
 });
 
 function batchFor(model: string): { model: tf.LayersModel; x: tf.Tensor; y: tf.Tensor; batch: number } {
-  if (model === 'lstm') {
-    const spec = { ...REFERENCE_TEXT_LSTM, seed: 1 };
+  if (model === 'lstm' || model === 'lstm-layers') {
+    const spec = { ...REFERENCE_TEXT_LSTM, seed: 1, recurrence: model === 'lstm' ? ('fused' as const) : ('layers' as const) };
     const batch = 64;
     return {
       model: buildTextLstm(spec),
@@ -44,13 +47,20 @@ let started = performance.now();
 await model.trainOnBatch(x, y);
 const firstStepSeconds = (performance.now() - started) / 1000;
 const seconds: number[] = [];
+const cpuSeconds: number[] = [];
 for (let i = 0; i < steps; i++) {
   started = performance.now();
+  const cpuStarted = process.cpuUsage();
   await model.trainOnBatch(x, y);
   seconds.push((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuStarted);
+  cpuSeconds.push((cpu.user + cpu.system) / 1e6);
 }
-seconds.sort((a, b) => a - b);
-const median = seconds.length > 0 ? (seconds[Math.floor((seconds.length - 1) / 2)] ?? firstStepSeconds) : firstStepSeconds;
+const medianOf = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? firstStepSeconds;
+};
+const median = medianOf(seconds);
 process.stdout.write(
   `${JSON.stringify({
     backend: engine.backend,
@@ -60,6 +70,7 @@ process.stdout.write(
     batch,
     steps: seconds.length,
     secondsPerStep: median,
+    cpuSecondsPerStep: medianOf(cpuSeconds),
     firstStepSeconds,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   })}\n`,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { FusedLstm } from './engine/index.js';
 
 export interface TextLstmSpec {
   vocabularySize: number;
@@ -9,6 +10,11 @@ export interface TextLstmSpec {
   lstmUnits: [number, number];
   dropoutRate: number;
   seed?: number;
+  /**
+   * `fused` (default): FusedLstm, one op per layer with a hand-written gradient. `layers`: the
+   * tf.layers.lstm cell loop it replaces, kept for the engine bench's before/after and for checks.
+   */
+  recurrence?: 'fused' | 'layers';
 }
 
 export const REFERENCE_TEXT_LSTM: TextLstmSpec = {
@@ -24,13 +30,24 @@ export const REFERENCE_TEXT_LSTM: TextLstmSpec = {
  * The reference text model: Embedding -> LSTM(return sequences) -> Dropout -> LSTM -> Dropout ->
  * BatchNorm -> Dense(128, relu) -> BatchNorm -> Dense(64, relu) -> Dropout -> Dense(softmax).
  * Uncompiled; train.ts compiles it. The LSTM gates use the sigmoid, as Keras does (tfjs defaults to
- * the hard sigmoid, which costs five extra kernels per time step in backprop). Dropout layers get no
+ * the hard sigmoid); the LSTM layers are FusedLstm (engine/fused-lstm.ts), the same weights as
+ * tf.layers.lstm run as one op per layer. Dropout layers get no
  * seed: a seeded tfjs Dropout draws the same mask at every step; training seeds Math.random instead.
  */
 export function buildTextLstm(spec: TextLstmSpec): tf.LayersModel {
   const init = (offset: number) => (spec.seed === undefined ? undefined : { seed: spec.seed + offset });
   const [units1, units2] = spec.lstmUnits;
   const glorot = (offset: number) => tf.initializers.glorotUniform(init(offset) ?? {});
+  const lstm = (units: number, returnSequences: boolean, offset: number): tf.layers.Layer =>
+    spec.recurrence === 'layers'
+      ? tf.layers.lstm({
+          units,
+          returnSequences,
+          recurrentActivation: 'sigmoid',
+          kernelInitializer: glorot(offset),
+          recurrentInitializer: glorot(offset + 1),
+        })
+      : new FusedLstm({ units, returnSequences, kernelInitializer: glorot(offset), recurrentInitializer: glorot(offset + 1) });
   return tf.sequential({
     name: 'text_lstm',
     layers: [
@@ -40,15 +57,9 @@ export function buildTextLstm(spec: TextLstmSpec): tf.LayersModel {
         inputLength: spec.sequenceLength,
         embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, ...init(1) }),
       }),
-      tf.layers.lstm({
-        units: units1,
-        returnSequences: true,
-        recurrentActivation: 'sigmoid',
-        kernelInitializer: glorot(2),
-        recurrentInitializer: glorot(3),
-      }),
+      lstm(units1, true, 2),
       tf.layers.dropout({ rate: spec.dropoutRate }),
-      tf.layers.lstm({ units: units2, recurrentActivation: 'sigmoid', kernelInitializer: glorot(5), recurrentInitializer: glorot(6) }),
+      lstm(units2, false, 5),
       tf.layers.dropout({ rate: spec.dropoutRate }),
       tf.layers.batchNormalization(),
       tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: glorot(8) }),
