@@ -7,6 +7,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerMonitorCommand } from './commands/monitor.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerRetrainCommand } from './commands/retrain.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -46,6 +47,7 @@ function buildProgram(): Command {
   registerDataCommands(program);
   registerTrainCommand(program);
   registerEvaluateCommand(program);
+  registerPredictCommand(program);
   registerRegistryCommands(program);
   registerServeCommand(program);
   registerUsersCommands(program);

@@ -60,6 +60,8 @@ export const ERROR_CODES = [
   'RETRAIN_LOCKED',
   'RETRAIN_STEP_FAILED',
   'MONITOR_DRIFT_DETECTED',
+  // predict / evaluate on files
+  'EVALUATE_LABELS_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

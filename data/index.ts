@@ -28,6 +28,15 @@ export {
   type RejectReason,
   type TextFilePair,
 } from './import-products.js';
+/** Streams a products CSV (official X format) in chunks: cleaned text and the photo found by name. */
+export {
+  countCsvRecords,
+  type ProductFileRow,
+  readIndexColumn,
+  readLabelFile,
+  readProductFile,
+  type ReadProductFileOptions,
+} from './product-file.js';
 /** The rows of one split for training: label, cleaned text, cached image path. */
 export { type LoadSplitOptions, loadSplit, type SplitRow } from './load-split.js';
 /** `rakuten-ml data images`: the square image cache at the sizes the models read. */
