@@ -5,6 +5,7 @@ import { RetrainStepError } from '../pipelines/retrain-errors.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerEngineCommands } from './commands/engine.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerMonitorCommand } from './commands/monitor.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -44,6 +45,7 @@ function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDoctorCommand(program);
+  registerEngineCommands(program);
   registerDataCommands(program);
   registerTrainCommand(program);
   registerEvaluateCommand(program);
@@ -58,6 +60,8 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // TensorFlow's start-up notices (oneDNN, CPU features) would bury our output; TF_CPP_MIN_LOG_LEVEL=0 shows them.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -4,7 +4,14 @@ import path from 'node:path';
 import type { Config } from '../core/index.js';
 import { messageOf } from '../core/index.js';
 import { checkDatabase, openDatabase } from '../data/index.js';
-import { type EngineInfo, useBackend } from '../models/engine/index.js';
+import {
+  defaultNativeEngineDir,
+  type EngineInfo,
+  inspectNativeEngine,
+  type NativeEngineStatus,
+  projectTfjsCoreDir,
+  useBackend,
+} from '../models/engine/index.js';
 
 export interface Diagnosis {
   ok: boolean;
@@ -12,6 +19,8 @@ export interface Diagnosis {
   platform: string;
   cpus: number;
   engine: (EngineInfo & { ok: true }) | { ok: false; error: string };
+  /** The optional native TensorFlow engine (`rakuten-ml engine install`); never fails the check. */
+  nativeEngine: NativeEngineStatus;
   dataDir: { ok: boolean; path: string | null; detail: string };
   database: { ok: boolean; dialect: string; detail: string };
   home: string;
@@ -55,6 +64,7 @@ export async function diagnoseSetup(config: Config): Promise<Diagnosis> {
     platform: `${os.platform()} ${os.arch()}`,
     cpus: os.cpus().length,
     engine,
+    nativeEngine: inspectNativeEngine(defaultNativeEngineDir(os.homedir()), projectTfjsCoreDir()),
     dataDir,
     database,
     home: config.home,
@@ -73,6 +83,7 @@ export function formatDiagnosis(d: Diagnosis): string {
   return [
     `rakuten-ml doctor — Node ${d.node}, ${d.platform}, ${d.cpus} CPU(s)`,
     engineLine,
+    `     native    ${d.nativeEngine.isUsable ? 'installed' : 'not used'}: ${d.nativeEngine.reason}${d.engine.ok && d.engine.tensorflowVersion ? ` (running TensorFlow ${d.engine.tensorflowVersion})` : ''}`,
     `${mark(d.dataDir.ok)} data dir  ${d.dataDir.path ?? '(none)'}: ${d.dataDir.detail}`,
     `${mark(d.database.ok)} database  ${d.database.dialect}: ${d.database.detail}`,
     `     home      ${d.home}`,
