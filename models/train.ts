@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger, ProgressListener } from '../core/index.js';
@@ -11,6 +12,7 @@ import { computeMetrics, fitTemperature } from './evaluation/index.js';
 import type { EpochRecord } from './fit-neural.js';
 import { calibrated, loadClassifier } from './load-classifier.js';
 
+import { TRAINING_DEFAULTS } from './training-defaults.js';
 export interface TrainInput {
   kind: ModelKind;
   /** Where the bundle is written (replaced atomically if it exists). */
@@ -77,6 +79,40 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
     train: await loadSplit(deps.db, { split: 'train', imageSizePx }),
     validation: await loadSplit(deps.db, { split: 'validation', imageSizePx }),
   };
+/** What `fusion` (from parts) and `late-fusion` train first when no component bundle is given. */
+export const DEFAULT_PARTS: Readonly<Required<PartKinds>> = { text: 'tfidf', image: 'image-transfer' };
+
+/**
+ * A combining model given no text or image bundle trains the default part first, into
+ * `<bundleDir>-parts/<text|image>`, with that kind's defaults and this run's seed.
+ */
+async function withTrainedParts(input: TrainInput, deps: TrainDeps): Promise<TrainInput> {
+  const isCombining = input.kind === 'late-fusion' || (input.kind === 'fusion' && input.options.fusionArch !== 'reference');
+  if (!isCombining) return input;
+  const given = input.options.componentBundles ?? {};
+  const parts = { ...given };
+  for (const modality of ['text', 'image'] as const) {
+    if (parts[modality] !== undefined) continue;
+    const kind = input.parts?.[modality] ?? DEFAULT_PARTS[modality];
+    deps.log.info({ kind, for: input.kind }, 'training a default part first');
+    const part = await trainModel(
+      {
+        kind,
+        bundleDir: path.join(`${input.bundleDir}-parts`, modality),
+        options: {
+          ...input.options,
+          ...TRAINING_DEFAULTS[kind],
+          imageSizePx: TRAINING_DEFAULTS[kind].imageSizePx ?? input.options.imageSizePx,
+          componentBundles: {},
+        },
+      },
+      deps,
+    );
+    parts[modality] = part.bundleDir;
+  }
+  return { ...input, options: { ...input.options, componentBundles: parts } };
+}
+
   const family = MODEL_FAMILIES[input.kind];
   deps.log.info(
     { kind: input.kind, backend: deps.engine.backend, threads: deps.engine.threads, reason: deps.engine.reason, data: split.dataSha256 },
@@ -84,6 +120,7 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
   );
   const trained = await family.train(data, {
     ...input.options,
+  input = await withTrainedParts(input, deps);
     loadComponent: loadClassifier,
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
@@ -142,3 +179,4 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
     trainSeconds,
   };
 }
+    isInterrupted,

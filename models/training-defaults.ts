@@ -1,7 +1,8 @@
 import type { ModelKind } from './classifiers/classifier.js';
 import type { TrainerOptions } from './classifiers/trainer.js';
 
-type Defaults = Pick<TrainerOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience'>;
+type Defaults = Pick<TrainerOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience'> &
+  Partial<Pick<TrainerOptions, 'imageSizePx'>>;
 
 /**
  * Settings that train each kind well on 2 cores, chosen on our own validation split (never the
@@ -13,12 +14,18 @@ export const TRAINING_DEFAULTS: Readonly<Record<ModelKind, Defaults>> = {
   fasttext: { epochs: 15, batchSize: 1, learningRate: 0.8, patience: 15 },
   lstm: { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2 },
   cnn: { epochs: 25, batchSize: 32, learningRate: 1e-3, patience: 5 },
-  fusion: { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2 },
-  'late-fusion': { epochs: 1, batchSize: 1, learningRate: 0, patience: 0 },
+  // fusion from trained parts: a softmax head over both parts' log-probabilities (seconds per epoch).
+  fusion: { epochs: 60, batchSize: 64, learningRate: 5e-3, patience: 8, imageSizePx: 224 },
+  'late-fusion': { epochs: 1, batchSize: 1, learningRate: 0, patience: 0, imageSizePx: 224 },
+  // The head trains on cached features (seconds per epoch); photos are read at the backbones' 224 px.
+  'image-transfer': { epochs: 80, batchSize: 64, learningRate: 1e-3, patience: 10, imageSizePx: 224 },
 };
 
 export const SHARED_DEFAULTS = {
   seed: 42,
+/** `train --model fusion --arch reference`: both trunks from scratch on 64 px photos. */
+export const REFERENCE_FUSION_DEFAULTS: Defaults = { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2, imageSizePx: 64 };
+
   useClassWeights: true,
   vocabularySize: 10_000,
   sequenceLength: 48,

@@ -5,7 +5,8 @@ import { cleanProducts, prepareImages, type SplitName, splitProducts } from '../
 import type { ModelKind } from '../models/classifiers/classifier.js';
 import type { EngineInfo } from '../models/engine/index.js';
 import { evaluateBundle } from '../models/evaluate.js';
-import { type TrainInput, trainModel } from '../models/train.js';
+import { DEFAULT_PARTS, type PartKinds, type TrainInput, trainModel } from '../models/train.js';
+import { TRAINING_DEFAULTS } from '../models/training-defaults.js';
 import {
   DEFAULT_GATE_MARGIN,
   describeModel,
@@ -26,9 +27,15 @@ import { type RetrainDecision, type SameDataGate, type StepTiming, sameDataGate,
 export interface RetrainInput {
   /** The registered model, e.g. `rakuten`. */
   name: string;
-  /** One trainable kind (late-fusion combines existing bundles and is not retrained here). */
-  kind: Exclude<ModelKind, 'late-fusion'>;
+  /** The kind to train and gate. fusion (from parts) and late-fusion rebuild their parts first. */
+  kind: ModelKind;
   options: Omit<TrainInput['options'], 'componentBundles'>;
+  /**
+   * fusion / late-fusion: the text and image kinds rebuilt as their parts (default tfidf and
+   * image-transfer). Image features are cached per photo and backbone under `<home>/images/features`,
+   * so a weekly rebuild only runs the backbone on new photos.
+   */
+  parts?: PartKinds;
   /** Bundles, reports, splits, image cache and the lock live here. */
   home: string;
   /** Split seed (same data + seed = same split). */
@@ -67,10 +74,19 @@ export interface RetrainResult {
   durationMs: number;
 }
 
-const IMAGE_KINDS: ReadonlySet<ModelKind> = new Set(['cnn', 'fusion']);
+const IMAGE_KINDS: ReadonlySet<ModelKind> = new Set(['cnn', 'fusion', 'image-transfer', 'late-fusion']);
+const isCombining = (input: RetrainInput) =>
+  input.kind === 'late-fusion' || (input.kind === 'fusion' && input.options.fusionArch !== 'reference');
+
+/** Image sizes the run reads: the model's, and its image part's when it rebuilds one. */
+function imageSizes(input: RetrainInput): number[] {
+  const sizes = new Set([input.options.imageSizePx]);
+  if (isCombining(input)) sizes.add(TRAINING_DEFAULTS[input.parts?.image ?? DEFAULT_PARTS.image].imageSizePx ?? 64);
+  return [...sizes];
+}
 
 function configSha(input: RetrainInput): string {
-  const config = { kind: input.kind, seed: input.seed, options: input.options };
+  const config = { kind: input.kind, seed: input.seed, options: input.options, ...(isCombining(input) ? { parts: { ...DEFAULT_PARTS, ...input.parts } } : {}) };
   return createHash('sha256').update(JSON.stringify(config)).digest('hex');
 }
 
@@ -129,7 +145,7 @@ export async function runRetrain(input: RetrainInput, deps: RetrainDeps): Promis
     const reportsDir = path.join(input.home, 'reports');
     await run('clean', () => cleanProducts({}, stage));
     if (IMAGE_KINDS.has(input.kind)) {
-      await run('images', () => prepareImages({ cacheDir: path.join(input.home, 'images'), sizesPx: [input.options.imageSizePx] }, stage));
+      await run('images', () => prepareImages({ cacheDir: path.join(input.home, 'images'), sizesPx: imageSizes(input) }, stage));
     }
     const split = await run('split', () => splitProducts({ seed: input.seed, manifestDir: path.join(input.home, 'splits') }, stage));
     const dataSha256 = split.manifest.dataSha256;
@@ -162,7 +178,7 @@ export async function runRetrain(input: RetrainInput, deps: RetrainDeps): Promis
     } else {
       const bundleDir = path.join(input.home, 'bundles', 'retrain', `${input.kind}-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
       const trained = await run('train', () =>
-        trainModel({ kind: input.kind, bundleDir, options: input.options }, { db: deps.db, log: deps.log, engine: deps.engine, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) }),
+        trainModel({ kind: input.kind, bundleDir, options: input.options, ...(input.parts ? { parts: input.parts } : {}) }, { db: deps.db, log: deps.log, engine: deps.engine, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) }),
       );
       const recorded = await run('record', () =>
         recordRun(

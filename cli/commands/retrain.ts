@@ -12,6 +12,10 @@ interface RetrainFlags extends RegistryFlags {
   margin?: string;
   evalSplit: string;
   experiment?: string;
+  textModel?: string;
+  imageModel?: string;
+  backbone?: string;
+  arch?: string;
 }
 
 function numberFlag(flag: string, value: string | undefined): number | undefined {
@@ -30,7 +34,11 @@ export function registerRetrainCommand(program: Command): void {
         'same split, register, and push + promote when the gate passes. Exit 5 when the gate refuses.\n' +
         'Reruns on unchanged data reuse the registered version; one run at a time (<home>/retrain.lock).',
     )
-    .option('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | fusion', 'tfidf-char')
+    .option('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | image-transfer | fusion | late-fusion', 'tfidf-char')
+    .option('--text-model <kind>', 'fusion / late-fusion: the text part rebuilt first (default tfidf)')
+    .option('--image-model <kind>', 'fusion / late-fusion: the image part rebuilt first (default image-transfer)')
+    .option('--backbone <name|dir>', 'image-transfer (or an image-transfer part): the pretrained backbone (default mobilenet-v2-mid)')
+    .option('--arch <arch>', 'fusion: parts (default) or reference (both trunks from scratch)')
     .option('--name <name>', 'registered model name', 'rakuten')
     .option('--dry-run', 'do everything except push and promote')
     .option('--epochs <n>', 'maximum epochs (default per model)')
@@ -45,15 +53,23 @@ export function registerRetrainCommand(program: Command): void {
         import('../../models/classifiers/classifier.js'),
         import('../../data/index.js'),
       ]);
-      const kind = MODEL_KINDS.find((k) => k === flags.model && k !== 'late-fusion');
-      if (!kind || kind === 'late-fusion') {
-        throw new InputError('CONFIG_INVALID', `Cannot retrain model kind "${flags.model}"`, {
-          hint: `Use one of: ${MODEL_KINDS.filter((k) => k !== 'late-fusion').join(', ')}`,
-        });
+      const kindOf = (flag: string, value: string) => {
+        const found = MODEL_KINDS.find((k) => k === value);
+        if (!found) throw new InputError('CONFIG_INVALID', `Cannot retrain ${flag} "${value}"`, { hint: `Use one of: ${MODEL_KINDS.join(', ')}` });
+        return found;
+      };
+      const kind = kindOf('model kind', flags.model);
+      const parts = {
+        ...(flags.textModel ? { text: kindOf('--text-model', flags.textModel) } : {}),
+        ...(flags.imageModel ? { image: kindOf('--image-model', flags.imageModel) } : {}),
+      };
+      if (flags.arch !== undefined && flags.arch !== 'parts' && flags.arch !== 'reference') {
+        throw new InputError('CONFIG_INVALID', `Unknown --arch "${flags.arch}"`, { hint: 'Use --arch parts or --arch reference.' });
       }
+      const isReferenceFusion = kind === 'fusion' && flags.arch === 'reference';
       const evalSplit = SPLIT_NAMES.find((s) => s === flags.evalSplit);
       if (!evalSplit) throw new InputError('CONFIG_INVALID', `Unknown split "${flags.evalSplit}"`, { hint: `Use one of: ${SPLIT_NAMES.join(', ')}` });
-      const [{ useBackend }, { runRetrain }, { TRAINING_DEFAULTS, SHARED_DEFAULTS }, { currentGitCommit, GateFailedError }] = await Promise.all([
+      const [{ useBackend }, { runRetrain }, { TRAINING_DEFAULTS, SHARED_DEFAULTS, REFERENCE_FUSION_DEFAULTS }, { currentGitCommit, GateFailedError }] = await Promise.all([
         import('../../models/engine/index.js'),
         import('../../pipelines/retrain.js'),
         import('../../models/training-defaults.js'),
@@ -69,7 +85,15 @@ export function registerRetrainCommand(program: Command): void {
           {
             name: flags.name,
             kind,
-            options: { ...SHARED_DEFAULTS, ...TRAINING_DEFAULTS[kind], seed, epochs: numberFlag('epochs', flags.epochs) ?? TRAINING_DEFAULTS[kind].epochs },
+            options: {
+              ...SHARED_DEFAULTS,
+              ...(isReferenceFusion ? REFERENCE_FUSION_DEFAULTS : TRAINING_DEFAULTS[kind]),
+              seed,
+              epochs: numberFlag('epochs', flags.epochs) ?? (isReferenceFusion ? REFERENCE_FUSION_DEFAULTS : TRAINING_DEFAULTS[kind]).epochs,
+              ...(flags.backbone ? { backbone: flags.backbone } : {}),
+              ...(kind === 'fusion' ? { fusionArch: isReferenceFusion ? ('reference' as const) : ('parts' as const) } : {}),
+            },
+            ...(Object.keys(parts).length > 0 ? { parts } : {}),
             home: ctx.config.home,
             seed,
             isDryRun: flags.dryRun === true,

@@ -19,6 +19,8 @@ interface TrainFlags extends RegistryFlags {
   imageSize?: string;
   textBundle?: string;
   imageBundle?: string;
+  backbone?: string;
+  arch?: string;
 }
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
@@ -38,9 +40,11 @@ export function registerTrainCommand(program: Command): void {
         '(temperature scaling on validation) and write a bundle. Needs `data import/clean/images/split` first.\n' +
         'Models: tfidf (text baseline), tfidf-char (text, word+char n-grams), fasttext (text),\n' +
         'lstm (text, reference), cnn (image, reference),\n' +
-        'fusion (text+image, reference), late-fusion (a trained text and image bundle combined).',
+        'image-transfer (image, frozen pretrained backbone + trained head),\n' +
+        'fusion (text+image: a head over trained text and image bundles; --arch reference trains both trunks from scratch),\n' +
+        'late-fusion (a trained text and image bundle combined).',
     )
-    .requiredOption('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | fusion | late-fusion')
+    .requiredOption('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | image-transfer | fusion | late-fusion')
     .option('--out <dir>', 'bundle directory (default <home>/bundles/<model>-<time>)')
     .option('--epochs <n>', 'maximum epochs (default per model)')
     .option('--batch-size <n>', 'batch size for tfjs models')
@@ -54,6 +58,11 @@ export function registerTrainCommand(program: Command): void {
     .option('--experiment <name>', 'experiment the run is recorded under (default "default")')
     .option('--text-bundle <dir>', 'late-fusion: the trained text model bundle')
     .option('--image-bundle <dir>', 'late-fusion: the trained image model bundle')
+    .option(
+      '--backbone <name|dir>',
+      'image-transfer: mobilenet-v2-mid (default), mobilenet-v2, inception-v3, a folder with a tfjs model.json, or a+b to concatenate two',
+    )
+    .option('--arch <arch>', 'fusion: parts (default: a head over trained text and image bundles) or reference (both trunks from scratch)')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<TrainFlags>();
       const ctx = openContext(flags);
@@ -62,12 +71,16 @@ export function registerTrainCommand(program: Command): void {
       if (!kind) {
         throw new InputError('CONFIG_INVALID', `Unknown model "${flags.model}"`, { hint: `Use one of: ${MODEL_KINDS.join(', ')}` });
       }
-      const [{ useBackend }, { trainModel }, { TRAINING_DEFAULTS, SHARED_DEFAULTS }] = await Promise.all([
+      const [{ useBackend }, { trainModel }, { TRAINING_DEFAULTS, SHARED_DEFAULTS, REFERENCE_FUSION_DEFAULTS }] = await Promise.all([
         import('../../models/engine/index.js'),
         import('../../models/train.js'),
         import('../../models/training-defaults.js'),
       ]);
-      const defaults = TRAINING_DEFAULTS[kind];
+      if (flags.arch !== undefined && flags.arch !== 'parts' && flags.arch !== 'reference') {
+        throw new InputError('CONFIG_INVALID', `Unknown --arch "${flags.arch}"`, { hint: 'Use --arch parts or --arch reference.' });
+      }
+      const isReferenceFusion = kind === 'fusion' && flags.arch === 'reference';
+      const defaults = isReferenceFusion ? REFERENCE_FUSION_DEFAULTS : TRAINING_DEFAULTS[kind];
       const options = {
         epochs: positiveNumber('epochs', flags.epochs) ?? defaults.epochs,
         batchSize: positiveNumber('batch-size', flags.batchSize) ?? defaults.batchSize,
@@ -77,7 +90,9 @@ export function registerTrainCommand(program: Command): void {
         useClassWeights: flags.classWeights !== false,
         vocabularySize: positiveNumber('vocab', flags.vocab) ?? SHARED_DEFAULTS.vocabularySize,
         sequenceLength: positiveNumber('seq-len', flags.seqLen) ?? SHARED_DEFAULTS.sequenceLength,
-        imageSizePx: positiveNumber('image-size', flags.imageSize) ?? SHARED_DEFAULTS.imageSizePx,
+        imageSizePx: positiveNumber('image-size', flags.imageSize) ?? defaults.imageSizePx ?? SHARED_DEFAULTS.imageSizePx,
+        ...(flags.backbone ? { backbone: flags.backbone } : {}),
+        ...(kind === 'fusion' ? { fusionArch: isReferenceFusion ? ('reference' as const) : ('parts' as const) } : {}),
         componentBundles: {
           ...(flags.textBundle ? { text: path.resolve(flags.textBundle) } : {}),
           ...(flags.imageBundle ? { image: path.resolve(flags.imageBundle) } : {}),

@@ -23,6 +23,7 @@ import {
   labelIndexOf,
   type ProductInput,
 } from './classifier.js';
+import { loadPartsFusion, trainPartsFusion } from './fusion-parts.js';
 import { type Loader, neuralFitOptions, type Trainer } from './trainer.js';
 
 /** The layer sizes of the joint model; input sizes come from the trainer options. */
@@ -249,10 +250,18 @@ export function createFusionTrainer(
 }
 
 /** Trains the reference joint text + image model on every training row (text, photo or both). */
-export const trainFusion: Trainer = createFusionTrainer();
+const trainReferenceFusion: Trainer = createFusionTrainer();
+
+/**
+ * `train --model fusion`: from trained parts (default; see fusion-parts.ts) or, with
+ * `--arch reference`, the reference joint model trained from scratch.
+ */
+export const trainFusion: Trainer = (data, options) =>
+  options.fusionArch === 'reference' ? trainReferenceFusion(data, options) : trainPartsFusion(data, options);
 
 /** Rebuilds the fusion classifier from model.json, weights.bin, tokenizer.json and its settings. */
 export const loadFusion: Loader = async (bundle) => {
+  if (bundle.settings.arch === 'parts') return loadPartsFusion(bundle);
   const settings = settingsSchema.safeParse(bundle.settings);
   if (!settings.success) {
     throw new InputError(

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../core/index.js';
 import { MANIFEST_FILE, readManifest } from '../bundle.js';
-import { combineLateFusion, fitLateFusionWeight } from '../evaluation/index.js';
+import { combineLateFusion, fitLateFusionWeight, weightedF1OfProbabilities } from '../evaluation/index.js';
 import { type Classifier, LABELS, labelIndexOf, type ProductInput } from './classifier.js';
 import type { Loader, Trainer } from './trainer.js';
 
@@ -38,13 +38,33 @@ function lateFusionClassifier(text: Classifier, image: Classifier, weight: numbe
   };
 }
 
-async function bundleFiles(dir: string, prefix: string): Promise<Record<string, Uint8Array>> {
+/** Every file of a bundle (its manifest too) under `<prefix>/`, to nest it inside another bundle. */
+export async function bundleFiles(dir: string, prefix: string): Promise<Record<string, Uint8Array>> {
   const manifest = await readManifest(dir);
   const files: Record<string, Uint8Array> = {};
   for (const name of [...Object.keys(manifest.files), MANIFEST_FILE]) {
     files[`${prefix}/${name}`] = await readFile(path.join(dir, name));
   }
   return files;
+}
+
+/**
+ * The weight to ship: the log-likelihood fit, unless text alone (w = 1) or another grid weight
+ * scores a higher weighted F1 on the validation products with both, so late fusion is never below
+ * the text model alone on validation (issue 14).
+ */
+function neverBelowText(textProbs: number[][], imageProbs: number[][], labels: number[], nllWeight: number): number {
+  const f1At = (w: number) =>
+    weightedF1OfProbabilities(
+      combineLateFusion(textProbs, imageProbs, w).map((p) => Float32Array.from(p)),
+      Int32Array.from(labels),
+    );
+  let best = { weight: nllWeight, f1: f1At(nllWeight) };
+  for (let i = 20; i >= 0; i--) {
+    const f1 = f1At(i / 20);
+    if (f1 > best.f1 + 1e-9) best = { weight: i / 20, f1 };
+  }
+  return best.weight;
 }
 
 export const trainLateFusion: Trainer = async (data, options) => {
@@ -61,8 +81,9 @@ export const trainLateFusion: Trainer = async (data, options) => {
   const textProbs = (await text.predictProba(inputs)).map((p) => Array.from(p));
   const imageProbs = (await image.predictProba(inputs)).map((p) => Array.from(p));
   // Without validation products that have both, an even weight is the honest default.
-  const { weight } =
-    both.length > 0 ? fitLateFusionWeight(textProbs, imageProbs, both.map((r) => labelIndexOf(r.label))) : { weight: 0.5 };
+  const labels = both.map((r) => labelIndexOf(r.label));
+  const nllWeight = both.length > 0 ? fitLateFusionWeight(textProbs, imageProbs, labels).weight : 0.5;
+  const weight = both.length > 0 ? neverBelowText(textProbs, imageProbs, labels, nllWeight) : nllWeight;
   return {
     classifier: lateFusionClassifier(text, image, weight),
     files: { ...(await bundleFiles(textDir, 'text')), ...(await bundleFiles(imageDir, 'image')) },

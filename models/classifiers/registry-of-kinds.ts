@@ -2,6 +2,7 @@ import type { ModelKind } from './classifier.js';
 import { loadCnn, trainCnn } from './cnn.js';
 import { loadFastText, trainFastText } from './fasttext.js';
 import { loadFusion, trainFusion } from './fusion.js';
+import { loadImageTransfer, trainImageTransfer } from './image-transfer.js';
 import { loadLateFusion, trainLateFusion } from './late-fusion.js';
 import { loadLstm, trainLstm } from './lstm.js';
 import { loadTfidf, loadTfidfChar, trainTfidf, trainTfidfChar } from './tfidf.js';
@@ -25,3 +26,8 @@ export const MODEL_FAMILIES: Readonly<Record<ModelKind, { train: Trainer; load: 
     description: 'weighted product of calibrated text and image models, weight fit on validation',
   },
 };
+  'image-transfer': {
+    train: trainImageTransfer,
+    load: loadImageTransfer,
+    description: 'frozen pretrained backbone(s) (nsfwjs MobileNetV2 / InceptionV3 or a tfjs folder) + trained softmax head (image)',
+  },

@@ -25,6 +25,13 @@ export interface TrainerOptions {
   sequenceLength: number;
   /** Image models: square input size; must be a size `data images` cached. */
   imageSizePx: number;
+  /**
+   * image-transfer: a bundled backbone (mobilenet-v2, mobilenet-v2-mid, inception-v3) or a folder with
+   * a tfjs model; `a+b` concatenates two backbones' features. Default mobilenet-v2-mid.
+   */
+  backbone?: string;
+  /** fusion: 'parts' (default) learns a head over trained text and image bundles; 'reference' trains both trunks from scratch. */
+  fusionArch?: 'parts' | 'reference';
   /** Bundle directories of trained models a combining model reuses (late fusion). */
   componentBundles?: { text?: string; image?: string };
   /** Opens a component bundle as a calibrated classifier (provided by models/train.ts). */
