@@ -1,6 +1,6 @@
 /**
  * One engine measurement in its own process (so peak RSS belongs to one configuration):
- *   node --import tsx bench/engine-step.ts <wasm|cpu|auto> <lstm|lstm-layers|cnn> <steps> [threads]
+ *   node --import tsx bench/engine-step.ts <wasm|cpu|tensorflow|auto> <lstm|lstm-layers|cnn|fusion> <steps> [threads]
  * Prints one JSON line with the median seconds per training step (wall clock) and the median CPU
  * seconds of this process per step (steadier than wall time on a busy machine, for one thread).
  * `lstm` is the reference LSTM on FusedLstm (models/engine/fused-lstm.ts); `lstm-layers` the same
@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../core/index.js';
 import { useBackend } from '../models/engine/index.js';
+import { buildFusionModel, REFERENCE_FUSION_MODEL } from '../models/fusion-model.js';
 import { buildImageCnn, REFERENCE_IMAGE_CNN } from '../models/image-cnn.js';
 import { buildTextLstm, REFERENCE_TEXT_LSTM } from '../models/text-lstm.js';
 
@@ -18,7 +19,22 @@ const engine = await useBackend({
   threads: threadsArg === undefined ? undefined : Number(threadsArg),
 });
 
-function batchFor(model: string): { model: tf.LayersModel; x: tf.Tensor; y: tf.Tensor; batch: number } {
+function batchFor(model: string): { model: tf.LayersModel; x: tf.Tensor | tf.Tensor[]; y: tf.Tensor; batch: number } {
+  if (model === 'fusion') {
+    // The joint model on both modalities: word ids, a 64x64 photo and the presence flags.
+    const spec = { ...REFERENCE_FUSION_MODEL, seed: 1 };
+    const batch = 32;
+    return {
+      model: buildFusionModel(spec),
+      x: [
+        tf.randomUniform([batch, spec.sequenceLength], 0, spec.vocabularySize, 'int32', 2),
+        tf.randomUniform([batch, spec.imageSizePx, spec.imageSizePx, 3], 0, 1, 'float32', 4),
+        tf.ones([batch, 2]),
+      ],
+      y: tf.oneHot(tf.randomUniform([batch], 0, spec.numClasses, 'int32', 3), spec.numClasses),
+      batch,
+    };
+  }
   if (model === 'lstm' || model === 'lstm-layers') {
     const spec = { ...REFERENCE_TEXT_LSTM, seed: 1, recurrence: model === 'lstm' ? ('fused' as const) : ('layers' as const) };
     const batch = 64;

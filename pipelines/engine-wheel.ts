@@ -101,7 +101,7 @@ meta = z.read(meta_name).decode('utf8', 'replace') if meta_name else ''
 def field(key):
     m = re.search(r'^' + key + r': (\S+)', meta, re.M)
     return m.group(1) if m else None
-cuda = [m.group(1).replace(' ', '') for m in re.finditer(r'^Requires-Dist: ([^;]+?) *; *extra == "and-cuda"', meta, re.M)]
+cuda = [m.group(1).replace(' ', '') for m in re.finditer(r'^Requires-Dist: ([^;\n]+?) *; *extra == "and-cuda"', meta, re.M)]
 libs = ['tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2']
 missing = [l for l in libs if l not in names]
 if missing:
