@@ -31,6 +31,8 @@ const configSchema = z.object({
     .optional(),
   /** Runs, versions and aliases are mirrored to this MLflow server when set. */
   mlflow: z.object({ trackingUri: z.string().url() }).optional(),
+  /** `rakuten-ml serve`: requests per minute per user (per IP when signed out). */
+  serve: z.object({ rateLimitPerMinute: z.coerce.number().int().positive().default(600) }),
   // Commands print their own summaries; structured logs are for --verbose or RAKUTEN_ML_LOG_LEVEL=info.
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
@@ -45,6 +47,8 @@ export interface ConfigFlags {
   backend?: string;
   threads?: string | number;
   logLevel?: string;
+  /** serve --rate-limit, over RAKUTEN_ML_RATE_LIMIT. */
+  rateLimit?: string | number;
 }
 
 const DEFAULT_SHARED_DATA_DIR = '../shared/data/rakuten';
@@ -83,6 +87,7 @@ export function loadConfig(
         }
       : undefined,
     mlflow: env.MLFLOW_TRACKING_URI ? { trackingUri: env.MLFLOW_TRACKING_URI } : undefined,
+    serve: { rateLimitPerMinute: flags.rateLimit ?? (env.RAKUTEN_ML_RATE_LIMIT || undefined) },
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,4 +1,5 @@
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -6,9 +7,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { InputError, type Logger } from '../core/index.js';
 import type { Database } from '../data/index.js';
 import type { ApiDeps } from './api-deps.js';
+import { installBodyChecks } from './body-checks.js';
 import type { ServeConfig } from './config.js';
 import { createServeMetrics } from './metrics.js';
 import { type ClassifierLoader, loadModelSet, type ModelResolver, type ReloadResult, resolveLocalBundle } from './model-set.js';
+import { toOpenApi30 } from './openapi-document.js';
 import { installAuth } from './plugins/auth.js';
 import { authRoutes } from './plugins/auth-routes.js';
 import { logsPlugin } from './plugins/logs.js';
@@ -36,6 +39,18 @@ export interface ServeDeps {
   loadClassifier?: ClassifierLoader;
 }
 
+const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] };
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; form-action 'self'; frame-ancestors 'self'; " +
+  "img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'";
+
+/** `60000` -> "minute", `30000` -> "30 seconds": the limiter's window, for its 429 message. */
+export function describeWindow(windowMs: number): string {
+  if (windowMs === 60_000) return 'minute';
+  if (windowMs % 60_000 === 0) return `${windowMs / 60_000} minutes`;
+  return `${windowMs / 1000} seconds`;
+}
+
 /**
  * The seller-facing HTTP API, ready for `inject()` or `listen()` (only `rakuten-ml serve` listens).
  * Loads the models first: a model that cannot load fails here, not on the first request.
@@ -60,6 +75,7 @@ export async function buildApp(config: ServeConfig, deps: ServeDeps): Promise<Fa
   });
   app.decorateRequest('user', null);
   installProblemHandler(app);
+  installBodyChecks(app);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode },
@@ -74,6 +90,8 @@ export async function buildApp(config: ServeConfig, deps: ServeDeps): Promise<Fa
     models.dispose();
   });
 
+  // A JSON API renders nothing: its CSP forbids everything; /docs sets its own below.
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: API_CSP } });
   // CORS stays closed (no Access-Control-* headers at all) unless origins are named.
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: [...config.corsOrigins] });
   await app.register(rateLimit, {
@@ -83,19 +101,22 @@ export async function buildApp(config: ServeConfig, deps: ServeDeps): Promise<Fa
     // preHandler runs after the auth hook, so a signed-in seller is limited per account, not per IP.
     hook: 'preHandler',
     keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
+    // context.after is the time left until the window resets, not the window itself.
     errorResponseBuilder: (_request, context) =>
-      new InputError('SERVE_RATE_LIMITED', `Rate limit reached: ${context.max} requests per ${context.after}.`, {
-        hint: 'Wait for the retry-after header, then try again.',
+      new InputError('SERVE_RATE_LIMITED', `Rate limit reached: ${context.max} requests per ${describeWindow(config.rateLimit.windowMs)}.`, {
+        hint: `Try again in ${context.after} (the retry-after header says when).`,
       }),
   });
   await app.register(swagger, {
     openapi: {
       info: { title: config.openApiTitle, version: '0.1.0' },
+      // No document-wide security: the protected context marks its own routes (plugins/auth.ts).
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearerAuth: [] }],
     },
+    transformObject: (document) => ('openapiObject' in document ? toOpenApi30(document.openapiObject) : document.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI loads only its own files (no inline script) and fetches /docs/json; no validator badge.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
   await app.register(opsPlugin, api);
   await app.register(authRoutes, api);

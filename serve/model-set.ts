@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../core/index.js';
-import { messageOf, UpstreamError } from '../core/index.js';
+import { messageOf, NotFoundError, UpstreamError } from '../core/index.js';
 import type { Classifier, Modality } from '../models/classifiers/classifier.js';
 
 /** Turns a model ref (a bundle dir, or a registry ref such as `rakuten@champion`) into a bundle. */
@@ -67,7 +67,11 @@ export interface LoadModelSetOptions {
   log: Logger;
 }
 
-/** Loads every named model; an initial failure is fatal (UpstreamError SERVE_MODEL_UNAVAILABLE). */
+/**
+ * Loads every named model; an initial failure is fatal: a ref that names nothing (no bundle, model,
+ * version or alias) keeps its NotFoundError code and hint (exit 3, as under `evaluate`), anything
+ * else is an UpstreamError SERVE_MODEL_UNAVAILABLE.
+ */
 export async function loadModelSet(options: LoadModelSetOptions): Promise<ModelSet> {
   const { resolve, load, log } = options;
   const open = async (slot: Slot, ref: string, resolved: Awaited<ReturnType<ModelResolver>>): Promise<ServedModel> => {
@@ -86,6 +90,9 @@ export async function loadModelSet(options: LoadModelSetOptions): Promise<ModelS
     }
   } catch (error: unknown) {
     for (const h of held) h.model.classifier.dispose();
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(error.code, `Could not load the model: ${error.message}`, { hint: error.hint, cause: error });
+    }
     throw new UpstreamError('SERVE_MODEL_UNAVAILABLE', `Could not load the model: ${messageOf(error)}`, {
       hint: 'Check --model/--text-model/--image-model: a bundle dir written by `rakuten-ml train`, or a registry ref.',
       cause: error,

@@ -31,15 +31,14 @@ export const predictAnswerSchema = z.object({
   latencyMs: z.number(),
 });
 
-/** The multipart settings: one image within the limit, text fields just over the character limit. */
+/** The multipart settings (read by body-checks.ts): one image within the limit, text fields just over the character limit. */
 export function multipartOptions(config: ServeConfig) {
   return {
-    attachFieldsToBody: 'keyValues' as const,
     limits: {
       fileSize: config.maxImageBytes,
       files: 1,
       fields: 8,
-      // Bytes, and UTF-8 takes up to 4 per character; a longer value is cut and then fails maxLength.
+      // Bytes, and UTF-8 takes up to 4 per character; a longer value is cut, and refused as too long.
       fieldSize: config.maxTextChars * 4 + 16,
       parts: 10,
     },

@@ -42,7 +42,16 @@ export const problemSchema = z.object({
   instance: z.string(),
 });
 
-/** The problem responses every protected route may answer, for the OpenAPI page. */
+/**
+ * The problem responses every route may answer (any route can be rate limited), declared under the
+ * media type they are served with, so that both the serialiser and the OpenAPI page use it.
+ */
 export const PROBLEM_RESPONSES: Record<string, JsonSchema> = Object.fromEntries(
-  ['4xx', '5xx'].map((status) => [status, responseSchema(problemSchema)]),
+  ['4xx', '5xx'].map((status) => [
+    status,
+    {
+      description: 'RFC 9457 problem details: `code` is stable (docs/errors.md), `detail` says what to do.',
+      content: { 'application/problem+json': { schema: responseSchema(problemSchema) } },
+    },
+  ]),
 );

@@ -28,8 +28,14 @@ export function createTokenSigner(options: { secret: string; ttlSeconds: number;
     },
     verify: async (token) => {
       try {
-        // Pinning the algorithm refuses `alg: none` and key-confusion tokens.
-        const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], issuer: ISSUER, currentDate: now() });
+        // Pinning the algorithm refuses `alg: none` and key-confusion tokens; a token without an
+        // expiry would be valid forever (issue #12), so exp and iat are required, as we sign them.
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          issuer: ISSUER,
+          currentDate: now(),
+          requiredClaims: ['exp', 'iat', 'sub'],
+        });
         const userId = Number(payload.sub);
         if (!Number.isInteger(userId) || userId <= 0) throw new Error('token subject is not a user id');
         return userId;

@@ -126,7 +126,11 @@ export function registerRegistryCommands(program: Command): void {
           flags.json,
           () =>
             `${result.isNew ? 'registered' : 'already registered as'} ${v.model_name} v${v.version} (bundle ${v.bundle_sha256.slice(0, 12)}, ` +
-            `weighted F1 ${v.weighted_f1?.toFixed(4) ?? 'n/a'} on ${v.eval_split ?? 'no split'})`,
+            `weighted F1 ${v.weighted_f1?.toFixed(4) ?? 'n/a'} on ${v.eval_split ?? 'no split'})` +
+            // register sets only the challenger alias; serving `name@champion` needs a promote (issue #13).
+            (result.isNew
+              ? `\nnow ${v.model_name}@challenger; \`rakuten-ml promote ${v.model_name} ${v.version}\` makes it ${v.model_name}@champion`
+              : ''),
         );
       });
     });

@@ -10,7 +10,7 @@ interface ServeFlags extends RegistryFlags {
   port: string;
   host: string;
   corsOrigin?: string[];
-  rateLimit: string;
+  rateLimit?: string;
   reloadInterval?: string;
   tokenTtl: string;
 }
@@ -29,7 +29,8 @@ export function registerServeCommand(program: Command): void {
     .description(
       'Serve the seller API (auth, predict, logs, products, /metrics, /docs) over HTTP.\n' +
         'The model used follows what was sent: text, image or both. SIGHUP re-resolves and reloads the models.\n' +
-        'Env: RAKUTEN_ML_JWT_SECRET (required when NODE_ENV=production).',
+        'Env: RAKUTEN_ML_JWT_SECRET (required when NODE_ENV=production), RAKUTEN_ML_RATE_LIMIT.\n' +
+        'A registry ref needs its alias set: `register` sets only challenger, `promote` sets champion.',
     )
     .option('--model <dir-or-ref>', 'a bundle dir or registry ref (e.g. rakuten@champion); a fusion model reads any subset')
     .option('--text-model <dir-or-ref>', 'a text model for text-only requests')
@@ -37,12 +38,17 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'TCP port', '8080')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--cors-origin <origin>', 'allow this browser origin (repeatable); CORS is closed by default', collect)
-    .option('--rate-limit <n>', 'requests per minute per user (per IP when signed out)', '600')
+    .option('--rate-limit <n>', 'requests per minute per user (per IP when signed out; env RAKUTEN_ML_RATE_LIMIT, default 600)')
     .option('--reload-interval <s>', 'also re-resolve and reload the models every s seconds')
     .option('--token-ttl <s>', 'access token lifetime in seconds', '3600')
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<ServeFlags>();
       const ctx = openContext(flags);
+      // A person at a terminal reads the same one-line form as the "listening" line; logs stay JSON.
+      const warn = (message: string) => {
+        if (process.stderr.isTTY) process.stderr.write(`rakuten-ml serve: warning: ${message}\n`);
+        else ctx.log.warn(message);
+      };
       const secret = process.env.RAKUTEN_ML_JWT_SECRET;
       let jwtSecret = secret ?? '';
       if (!secret) {
@@ -53,7 +59,7 @@ export function registerServeCommand(program: Command): void {
         }
         const { randomBytes } = await import('node:crypto');
         jwtSecret = randomBytes(32).toString('hex');
-        ctx.log.warn('RAKUTEN_ML_JWT_SECRET is unset: using a random secret, tokens end with this process');
+        warn('RAKUTEN_ML_JWT_SECRET is unset: using a random secret, tokens end with this process');
       }
       const [{ buildApp, defaultUploadsDir, parseServeConfig }, { useBackend }] = await Promise.all([
         import('../../serve/index.js'),
@@ -63,7 +69,7 @@ export function registerServeCommand(program: Command): void {
         jwtSecret,
         tokenTtlSeconds: positiveNumber('--token-ttl', flags.tokenTtl),
         corsOrigins: flags.corsOrigin ?? [],
-        rateLimit: { max: positiveNumber('--rate-limit', flags.rateLimit), windowMs: 60_000 },
+        rateLimit: { max: ctx.config.serve.rateLimitPerMinute, windowMs: 60_000 },
         uploadsDir: defaultUploadsDir(ctx.config.home),
         models: { model: flags.model, textModel: flags.textModel, imageModel: flags.imageModel },
         reloadIntervalSeconds: flags.reloadInterval ? positiveNumber('--reload-interval', flags.reloadInterval) : undefined,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../../data/index.js';
 import { AuthError, ForbiddenError } from '../http-errors.js';
+import { BEARER_SECURITY } from '../openapi-document.js';
 import type { TokenSigner } from '../tokens.js';
 import { findUserById, type PublicUser } from '../users-store.js';
 
@@ -17,6 +18,10 @@ declare module 'fastify' {
  * and a changed role applies without a new login.
  */
 export function installAuth(scope: FastifyInstance, deps: { db: Database; tokens: TokenSigner }): void {
+  // The OpenAPI page marks exactly the routes behind this hook as needing the token.
+  scope.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: BEARER_SECURITY };
+  });
   scope.addHook('onRequest', async (request) => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);

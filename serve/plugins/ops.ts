@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { messageOf } from '../../core/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import { registerMonitorGauges } from '../monitor-gauges.js';
-import { responseSchema } from '../schema.js';
+import { PROBLEM_RESPONSES, responseSchema } from '../schema.js';
 
 const readySchema = z.object({
   status: z.enum(['ready', 'not ready']),
@@ -17,7 +17,9 @@ export const opsPlugin: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   registerMonitorGauges(deps.metrics.registry, deps.db); // drift figures on /metrics (rakuten-ml monitor)
   app.get(
     '/health',
-    { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: responseSchema(z.object({ status: z.literal('ok') })) } } },
+    {
+      schema: { tags: ['ops'], summary: 'Liveness', response: { 200: responseSchema(z.object({ status: z.literal('ok') })), ...PROBLEM_RESPONSES } },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -27,7 +29,7 @@ export const opsPlugin: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         tags: ['ops'],
         summary: 'Readiness: database reachable and a model loaded (503 otherwise)',
-        response: { 200: responseSchema(readySchema), 503: responseSchema(readySchema) },
+        response: { 200: responseSchema(readySchema), ...PROBLEM_RESPONSES, 503: responseSchema(readySchema) },
       },
     },
     async (request, reply) => {
@@ -56,7 +58,13 @@ export const opsPlugin: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['ops'], summary: 'Prometheus metrics', response: { 200: { type: 'string' } } } },
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Prometheus metrics (text exposition format)',
+        response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, ...PROBLEM_RESPONSES },
+      },
+    },
     async (_request, reply) => {
       deps.metrics.setModels(deps.models.list());
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps.js';
+import { readMultipartBody } from '../body-checks.js';
 import { readUploadedImage } from '../image-bytes.js';
 import { predictProducts } from '../predict-service.js';
 import {
@@ -25,6 +26,7 @@ const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
 export const predictPlugin: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const { config } = deps;
   await app.register(multipart, multipartOptions(config));
+  app.addHook('preValidation', (request) => readMultipartBody(request, config));
   const toRequest = (body: ProductInputBody, field: string) => ({
     designation: body.designation,
     description: body.description,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { InputError } from '../../core/index.js';
 import type { ApiDeps } from '../api-deps.js';
+import { readMultipartBody } from '../body-checks.js';
 import { recordFeedback } from '../feedback-store.js';
 import { readUploadedImage } from '../image-bytes.js';
 import { multipartOptions, singleBodyLimit } from '../predict-schemas.js';
@@ -37,6 +38,7 @@ const feedbackResult = z.object({
 export const productsPlugin: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const { config, db } = deps;
   await app.register(multipart, multipartOptions(config));
+  app.addHook('preValidation', (request) => readMultipartBody(request, config));
   const text = z.string().max(config.maxTextChars);
   const newProduct = z.object({
     designation: text.optional(),
@@ -69,7 +71,9 @@ export const productsPlugin: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       const { designation, description, prdtypecode } = request.body;
       const image = readUploadedImage(request.body.image, config.maxImageBytes);
       if (!designation?.trim() && !description?.trim()) {
-        throw new InputError('PREDICT_INPUT_EMPTY', 'A product needs a designation or a description.');
+        throw new InputError('PRODUCT_INPUT_EMPTY', 'A product needs a designation or a description.', {
+          hint: 'Send designation and/or description with text in it; an image alone is not a product.',
+        });
       }
       const imagePath = image ? await storeImage(config.uploadsDir, image) : null;
       const product = await insertSellerProduct(db, {

@@ -90,7 +90,9 @@ describe('serve operations', () => {
     } finally {
       await app.close();
     }
-    await expect(buildTestApp(database, { model: `${fixture.dir}/missing` })).rejects.toMatchObject({ code: 'SERVE_MODEL_UNAVAILABLE' });
+    // A ref that names nothing is "not found" (exit 3), as under `evaluate`, not a service down (issue #13).
+    await expect(buildTestApp(database, { model: `${fixture.dir}/missing` })).rejects.toMatchObject({ name: 'NotFoundError', code: 'BUNDLE_NOT_FOUND' });
+    await expect(buildTestApp(database, { model: fixture.dir })).rejects.toMatchObject({ name: 'NotFoundError', code: 'BUNDLE_NOT_FOUND' });
     expect(() => parseServeConfig({ jwtSecret: 'short', uploadsDir: '/tmp/x', models: { model: 'x' } })).toThrow(
       expect.objectContaining({ code: 'AUTH_SECRET_MISSING' }),
     );

@@ -91,6 +91,19 @@ export async function buildServeFixture(): Promise<ServeFixture> {
   };
 }
 
+/** Only the TF-IDF text model (seconds to build): for tests about the HTTP layer, not about models. */
+export async function buildTextServeFixture(): Promise<{ dir: string; textBundle: string; cleanup(): void }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rakuten-serve-text-'));
+  await useBackend({ preference: 'wasm' });
+  const texts = await readChallengeCsvRows(sharedDataDir(), 60);
+  const rows: SplitRow[] = texts.map((t, i) => ({ productid: i + 1, label: t.prdtypecode, text: joinProductText(t.designation, t.description), imagePath: null }));
+  const tfidf = await trainTfidf({ train: rows, validation: rows.slice(0, 10) }, OPTIONS);
+  const textBundle = path.join(dir, 'tfidf');
+  await writeBundle(textBundle, { kind: 'tfidf', files: tfidf.files, metadata: { settings: tfidf.settings, temperature: 1 } });
+  tfidf.classifier.dispose();
+  return { dir, textBundle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** A database to serve from: SQLite in a temp home, or a fresh PostgreSQL database dropped afterwards. */
 export interface ServeDatabase {
   db: Database;
