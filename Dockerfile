@@ -14,7 +14,14 @@ COPY registry registry
 COPY serve serve
 COPY pipelines pipelines
 # `npm ci` runs the prepare script (tsc -> dist); dev dependencies are dropped afterwards.
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+RUN npm ci --no-audit --no-fund
+# Serving stays on wasm by default (the native engine adds ~865 MB); --build-arg ENGINE=cpu builds it
+# as Dockerfile.train does (docs/engine.md).
+ARG ENGINE=none
+RUN mkdir -p /root/.cache/rakuten-ml/engine && if [ "$ENGINE" = cpu ]; then \
+      apt-get update && apt-get install -y --no-install-recommends python3-pip && rm -rf /var/lib/apt/lists/* && \
+      node dist/cli/main.js engine install && rm -rf /root/.cache/pip /root/.npm; fi
+RUN npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -26,6 +33,7 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/data/db/migrations data/db/migrations
 RUN useradd --system --uid 10001 --create-home rakuten && mkdir -p /var/lib/rakuten-ml && chown rakuten /var/lib/rakuten-ml
+COPY --from=build --chown=10001 /root/.cache/rakuten-ml/engine /home/rakuten/.cache/rakuten-ml/engine
 USER 10001
 EXPOSE 8080
 # Node 20 has fetch: no curl in the image.

@@ -4,7 +4,7 @@
  * includes. Python does the unzipping: it is needed for pip anyway, and reads zip64 members that
  * large without extra packages.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, InputError, type ProgressListener, UpstreamError } from '../core/index.js';
 import { type Env, isPipUnreachable, runCommand } from './engine-tools.js';
@@ -56,6 +56,8 @@ export async function downloadWheels(input: DownloadInput): Promise<string[]> {
     const total = Math.max(totalBytes, done);
     input.onProgress?.({ stage: input.stage, done: Math.round(done / 1e6), total: Math.max(1, Math.round(total / 1e6)), detail: 'MB' });
   };
+  // pip honours TMPDIR only when the folder exists; watching it is how download progress is seen.
+  await mkdir(input.tmpDir, { recursive: true });
   const timer = setInterval(() => void report(), 2000);
   try {
     const args = ['-m', 'pip', 'download', '--no-deps', '--disable-pip-version-check', '--progress-bar', 'off', ...PIP_TARGET, '--dest', input.destDir, ...input.requirements];
