@@ -1,9 +1,11 @@
 /**
  * npm run bench:serve — the seller API under load, over loopback, in a separate server process:
  * p50/p95/p99 latency and requests/s for text-only predictions (16 connections) and text+image
- * predictions (1 connection). Written to reports/bench/serve.json.
+ * predictions (1 connection), then a load run (#12): 50,000 text-only requests at concurrency 32 with the
+ * rate limit raised, with the server's RSS before and after. Written to reports/bench/serve.json.
  * BENCH_MODEL: a text+image bundle dir (default: the tiny real fixture the serve tests build).
  * BENCH_CLI: the CLI entry (default cli/main.ts, run with tsx). BENCH_DURATION_S: seconds per run (10).
+ * BENCH_LOAD_REQUESTS: requests in the load run (50000); BENCH_LOAD_CONNECTIONS: its concurrency (32).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +19,21 @@ import { buildServeFixture, type ServeFixture } from '../test/support/serve-fixt
 
 const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
 const cli = process.env.BENCH_CLI ?? 'cli/main.ts';
+const loadRequests = Number(process.env.BENCH_LOAD_REQUESTS ?? 50_000);
+const loadConnections = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 32);
+
+/** The server process's resident and peak resident memory (Linux /proc), in MB. */
+async function serverMemoryMb(pid: number | undefined): Promise<{ rssMb: number; peakRssMb: number } | null> {
+  if (pid === undefined) return null;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+  } catch {
+    // not Linux: the figures are left out of the report
+    return null;
+  }
+}
 
 /** BENCH_IMAGE_BASE64, else the first real product photo of the shared data. */
 async function benchImage(): Promise<Buffer> {
@@ -55,15 +72,17 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-async function load(name: string, url: string, token: string, body: string, connections: number) {
+/** A run of `durationS` seconds, or of exactly `amount` requests when given. */
+async function load(name: string, url: string, token: string, body: string, connections: number, amount?: number) {
   const latencies: number[] = [];
+  const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url,
         method: 'POST',
         connections,
-        duration: durationS,
+        ...(amount === undefined ? { duration: durationS } : { amount }),
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body,
       },
@@ -72,16 +91,18 @@ async function load(name: string, url: string, token: string, body: string, conn
     // autocannon's own histogram has no p95; keep every response time instead.
     instance.on('response', (_client, _status, _bytes, responseTimeMs) => latencies.push(responseTimeMs));
   });
+  const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const round = (v: number) => Math.round(v * 100) / 100;
   return {
     name,
     connections,
-    durationS,
+    durationS: round(seconds),
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
-    requestsPerSecond: round(result.requests.total / durationS),
+    timeouts: result.timeouts,
+    requestsPerSecond: round(result.requests.total / seconds),
     latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
   };
 }
@@ -116,12 +137,25 @@ try {
   await load('warm-up', `${base}/predict`, token, JSON.stringify({ ...text, image: image.toString('base64') }), 1);
   const textOnly = await load('text-only', `${base}/predict`, token, JSON.stringify(text), 16);
   const textImage = await load('text+image', `${base}/predict`, token, JSON.stringify({ ...text, image: image.toString('base64') }), 1);
+  // The load run: a fixed number of requests, so RSS after is comparable between machines.
+  const memoryBefore = await serverMemoryMb(child.pid);
+  const loadRun = await load(`load (${loadRequests} requests)`, `${base}/predict`, token, JSON.stringify(text), loadConnections, loadRequests);
+  const memoryAfter = await serverMemoryMb(child.pid);
   const report = {
     createdAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
     model: process.env.BENCH_MODEL ? model : 'tiny fixture: late fusion of TF-IDF (60 rows) and a 2-block CNN at 32 px',
     imageBytes: image.length,
-    runs: [textOnly, textImage],
+    runs: [textOnly, textImage, loadRun],
+    load: {
+      requests: loadRequests,
+      connections: loadConnections,
+      rateLimit: 'raised to 100000000/min (--rate-limit)',
+      serverRssMbBefore: memoryBefore?.rssMb ?? null,
+      serverRssMbAfter: memoryAfter?.rssMb ?? null,
+      serverPeakRssMb: memoryAfter?.peakRssMb ?? null,
+      loadAverage1m: os.loadavg()[0],
+    },
     targets: {
       textOnlyRequestsPerSecondAtLeast: 300,
       textImageP95MsAtMost: 50,
@@ -132,6 +166,7 @@ try {
   await mkdir('reports/bench', { recursive: true });
   await writeFile('reports/bench/serve.json', `${JSON.stringify(report, null, 2)}\n`);
   console.table(report.runs.map((r) => ({ run: r.name, 'req/s': r.requestsPerSecond, ...r.latencyMs, non2xx: r.non2xx, errors: r.errors })));
+  console.log(`load run: server RSS ${memoryBefore?.rssMb ?? '?'} MB before, ${memoryAfter?.rssMb ?? '?'} MB after (peak ${memoryAfter?.peakRssMb ?? '?'} MB)`);
   console.log(`targets: text-only >= 300 req/s ${report.targets.isTextOnlyMet ? 'met' : 'MISSED'}; text+image p95 <= 50 ms ${report.targets.isTextImageMet ? 'met' : 'MISSED'}`);
 } finally {
   child?.kill('SIGTERM');
