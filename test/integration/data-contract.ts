@@ -311,6 +311,30 @@ export function dataStageContract(
         expect(await fingerprint(bad)).toBe(before);
       });
 
+      it('a titles file with a wrong header after a good pair: the file and line named, the database unchanged', async () => {
+        const xPath = headOfCsv(x, 30, dir, 'X_30.csv');
+        const yPath = headOfCsv(y, 30, dir, 'Y_30.csv');
+        const titles = path.join(dir, 'X_titles_bad.csv');
+        writeFileSync(titles, ',title,description,productid,imageid\n201,Filtre Bestway,,4012248865,1276348808\n');
+        const titleLabels = path.join(dir, 'Y_titles_bad.csv');
+        writeFileSync(titleLabels, ',prdtypecode\n201,2583\n');
+        const before = await fingerprint(bad);
+        const error = await expectInputError(
+          importProducts(
+            {
+              textFiles: [
+                { xPath, yPath, source: 'challenge' },
+                { xPath: titles, yPath: titleLabels, source: 'challenge_titles' },
+              ],
+            },
+            { ...deps, db: bad },
+          ),
+          'DATA_CSV_COLUMN_MISSING',
+        );
+        expect(error.message).toBe('X_titles_bad.csv line 1 (header) has no "designation" column');
+        expect(await fingerprint(bad)).toBe(before);
+      });
+
       it('a semicolon-separated file says commas were expected', async () => {
         const xPath = path.join(dir, 'X_semi.csv');
         writeFileSync(xPath, ';designation;description;productid;imageid\n0;"Stylet";;42;43\n');
