@@ -12,6 +12,8 @@ export const TRAINING_DEFAULTS: Readonly<Record<ModelKind, Defaults>> = {
   tfidf: { epochs: 10, batchSize: 1, learningRate: 0.5, patience: 3 },
   'tfidf-char': { epochs: 8, batchSize: 1, learningRate: 0.5, patience: 3 },
   fasttext: { epochs: 15, batchSize: 1, learningRate: 0.8, patience: 15 },
+  // One solve (the dual coordinate descent stops on its own tolerance); epochs etc. do not apply.
+  'text-svm': { epochs: 1, batchSize: 1, learningRate: 0, patience: 0 },
   lstm: { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2 },
   cnn: { epochs: 25, batchSize: 32, learningRate: 1e-3, patience: 5 },
   // fusion from trained parts: a softmax head over both parts' log-probabilities (seconds per epoch).

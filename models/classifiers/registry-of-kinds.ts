@@ -5,6 +5,7 @@ import { loadFusion, trainFusion } from './fusion.js';
 import { loadImageTransfer, trainImageTransfer } from './image-transfer.js';
 import { loadLateFusion, trainLateFusion } from './late-fusion.js';
 import { loadLstm, trainLstm } from './lstm.js';
+import { loadTextSvm, trainTextSvm } from './text-svm.js';
 import { loadTfidf, loadTfidfChar, trainTfidf, trainTfidfChar } from './tfidf.js';
 import type { Loader, Trainer } from './trainer.js';
 
@@ -17,6 +18,11 @@ export const MODEL_FAMILIES: Readonly<Record<ModelKind, { train: Trainer; load: 
     description: 'word 1-2-gram and char 2-5-gram TF-IDF + softmax regression (text)',
   },
   fasttext: { train: trainFastText, load: loadFastText, description: 'fastText-style hashed word and char n-grams (text)' },
+  'text-svm': {
+    train: trainTextSvm,
+    load: loadTextSvm,
+    description: 'word 1-2-gram and char_wb 2-5-gram TF-IDF (uncapped) + one-vs-rest linear SVM, dual coordinate descent (text)',
+  },
   lstm: { train: trainLstm, load: loadLstm, description: 'reference Embedding + 2-layer LSTM (text)' },
   cnn: { train: trainCnn, load: loadCnn, description: 'reference Conv2D + MaxPooling blocks (image)' },
   fusion: { train: trainFusion, load: loadFusion, description: 'reference LSTM + CNN trunks joined, new head (text and/or image)' },
