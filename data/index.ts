@@ -37,6 +37,8 @@ export {
   readProductFile,
   type ReadProductFileOptions,
 } from './product-file.js';
+/** Whether image bytes are usable (type from the signature, completeness, sha256): `data import` and the API share it. */
+export { type ImageInspection, type ImageType, inspectImageBytes } from './inspect-image.js';
 /** The rows of one split for training: label, cleaned text, cached image path. */
 export { type LoadSplitOptions, loadSplit, type SplitRow } from './load-split.js';
 /** `rakuten-ml data images`: the square image cache at the sizes the models read. */

@@ -4,21 +4,19 @@ import { messageOf } from '../core/index.js';
 
 export type ImageType = 'jpeg' | 'png' | 'gif' | 'webp';
 
+/** Why bytes are not a usable image: the server answers 415 for the first two, 400 for a truncated one. */
+export type ImageProblem = 'empty' | 'unknown-type' | 'truncated' | 'unreadable';
+
 export type ImageInspection =
   | { isValid: true; sha256: string; type: ImageType; bytes: number }
-  | { isValid: false; sha256: string | null; reason: string };
+  | { isValid: false; sha256: string | null; problem: ImageProblem; reason: string };
 
+// The type comes from the bytes, never from a file name or a client's Content-Type.
 function sniffType(bytes: Buffer): ImageType | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
-    return 'png';
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
   if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'gif';
-  if (
-    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
-    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
-  ) {
-    return 'webp';
-  }
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
   return undefined;
 }
 
@@ -32,21 +30,26 @@ function isComplete(bytes: Buffer, type: ImageType): boolean {
 }
 
 /**
- * Reads one image file and says whether it is usable: the real type from its first bytes (a PNG
- * named .jpg is a valid PNG), a completeness check, and the sha256 of the bytes. Never throws.
+ * Says whether image bytes are usable: the real type from their first bytes (a PNG named .jpg is
+ * a valid PNG), a completeness check, and their sha256. Shared by `data import` (files) and the
+ * API (uploads), so both accept the same images. Never throws.
  */
+export function inspectImageBytes(bytes: Buffer): ImageInspection {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (bytes.length === 0) return { isValid: false, sha256, problem: 'empty', reason: 'empty file (0 bytes)' };
+  const type = sniffType(bytes);
+  if (type === undefined) return { isValid: false, sha256, problem: 'unknown-type', reason: 'not an image (unknown file signature)' };
+  if (!isComplete(bytes, type)) return { isValid: false, sha256, problem: 'truncated', reason: `truncated ${type} (no end marker)` };
+  return { isValid: true, sha256, type, bytes: bytes.length };
+}
+
+/** Reads one image file and inspects its bytes (inspectImageBytes). Never throws. */
 export async function inspectImage(filePath: string): Promise<ImageInspection> {
   let bytes: Buffer;
   try {
     bytes = await readFile(filePath);
   } catch (error: unknown) {
-    return { isValid: false, sha256: null, reason: `cannot read the file: ${messageOf(error)}` };
+    return { isValid: false, sha256: null, problem: 'unreadable', reason: `cannot read the file: ${messageOf(error)}` };
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length === 0) return { isValid: false, sha256, reason: 'empty file (0 bytes)' };
-  const type = sniffType(bytes);
-  if (type === undefined) return { isValid: false, sha256, reason: 'not an image (unknown file signature)' };
-  if (!isComplete(bytes, type))
-    return { isValid: false, sha256, reason: `truncated ${type} (no end marker)` };
-  return { isValid: true, sha256, type, bytes: bytes.length };
+  return inspectImageBytes(bytes);
 }

@@ -1,32 +1,21 @@
-import { createHash } from 'node:crypto';
 import { InputError } from '../core/index.js';
-
-export type UploadImageType = 'jpeg' | 'png' | 'webp' | 'gif';
+import { type ImageType, inspectImageBytes } from '../data/index.js';
 
 export interface CheckedImage {
   bytes: Buffer;
-  type: UploadImageType;
+  type: ImageType;
   sha256: string;
 }
 
-export const EXTENSION_OF: Record<UploadImageType, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif' };
-
-// The same signatures `data images` trusts (data/inspect-image.ts reads files, not bytes): the type
-// comes from the bytes, never from a file name or a client's Content-Type.
-function sniffType(bytes: Buffer): UploadImageType | undefined {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'gif';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
-  return undefined;
-}
+export const EXTENSION_OF: Record<ImageType, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif' };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * An uploaded image as bytes: a multipart file part (Buffer) or a base64 string (JSON, optionally a
  * `data:image/...;base64,` URL). Returns undefined when none was sent; refuses an oversized image
- * (413), bytes that are not an image (415). Decoding (truncation) is checked by the model's reader.
+ * (413), bytes that are not an image (415) and a truncated one (400), by the same test as
+ * `data import` (data/inspect-image.ts). Full decoding is left to the model's reader.
  */
 export function readUploadedImage(value: unknown, maxBytes: number, field = 'image'): CheckedImage | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -47,11 +36,12 @@ export function readUploadedImage(value: unknown, maxBytes: number, field = 'ima
       hint: 'Resize the photo; the models read it at most a few hundred pixels wide.',
     });
   }
-  const type = sniffType(bytes);
-  if (!type) {
-    throw new InputError('IMAGE_TYPE_UNSUPPORTED', `${field} is not a JPEG, PNG, WebP or GIF image.`, {
-      hint: 'The type is read from the bytes, not the file name.',
-    });
+  const inspection = inspectImageBytes(bytes);
+  if (inspection.isValid) return { bytes, type: inspection.type, sha256: inspection.sha256 };
+  if (inspection.problem === 'truncated') {
+    throw new InputError('IMAGE_UNREADABLE', `${field} is a ${inspection.reason}.`, { hint: 'Send the whole file.' });
   }
-  return { bytes, type, sha256: createHash('sha256').update(bytes).digest('hex') };
+  throw new InputError('IMAGE_TYPE_UNSUPPORTED', `${field} is not a JPEG, PNG, WebP or GIF image.`, {
+    hint: 'The type is read from the bytes, not the file name.',
+  });
 }

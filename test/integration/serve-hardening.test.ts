@@ -32,7 +32,9 @@ const isObject = (value: unknown): value is JsonObject => value !== null && type
 
 /** Every schema object in the document, with where it sits. */
 function walk(node: unknown, at: string, visit: (node: JsonObject, at: string) => void): void {
-  if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}/${i}`, visit));
+  if (Array.isArray(node)) {
+    for (const [i, item] of node.entries()) walk(item, `${at}/${i}`, visit);
+  }
   if (!isObject(node)) return;
   visit(node, at);
   for (const [key, value] of Object.entries(node)) walk(value, `${at}/${key}`, visit);
