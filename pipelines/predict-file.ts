@@ -111,7 +111,7 @@ function lineOf(format: PredictFormat, k: number, p: RowPrediction): string {
       productid: p.row.productid,
       prdtypecode: best ?? null,
       modality: p.modality,
-      predictions: p.ranked.map((r) => ({ ...r, probability: Number(r.probability.toFixed(6)) })),
+      predictions: p.ranked.map((r) => ({ prdtypecode: r.prdtypecode, name: r.name, probability: Number(r.probability.toFixed(6)) })),
       error: p.error,
     })}\n`;
   }
