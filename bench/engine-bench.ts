@@ -31,7 +31,9 @@ interface Measurement {
   engine: string;
   backend: string | null;
   model: string;
+  /** The column's thread count (wasm); the engine's own count is in engineThreads. */
   threads: number;
+  engineThreads: number | null;
   secondsPerStep: number | null;
   cpuSecondsPerStep: number | null;
   firstStepSeconds: number | null;
@@ -45,7 +47,7 @@ const label = (engine: string, threads: number) => (engine === 'wasm' ? `wasm ${
 async function measure(engine: string, model: string, threads: number): Promise<Measurement> {
   const stepsHere = engine === 'cpu' ? 1 : steps;
   process.stderr.write(`measuring ${model} on ${label(engine, threads)}, ${stepsHere} steps...\n`);
-  const empty = { engine, backend: null, model, threads, secondsPerStep: null, cpuSecondsPerStep: null, firstStepSeconds: null, peakRssMb: null };
+  const empty = { engine, backend: null, model, threads, engineThreads: null, secondsPerStep: null, cpuSecondsPerStep: null, firstStepSeconds: null, peakRssMb: null };
   try {
     const args = ['--import', 'tsx', 'bench/engine-step.ts', engine, model, String(stepsHere), String(threads)];
     const { stdout } = await run(process.execPath, args, {
@@ -54,7 +56,7 @@ async function measure(engine: string, model: string, threads: number): Promise<
       env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
     });
     const parsed = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Partial<Measurement> & { backend?: string };
-    return { ...empty, ...parsed, engine, threads: engine === 'wasm' ? threads : (parsed.threads ?? threads) };
+    return { ...empty, ...parsed, engine, threads, engineThreads: parsed.threads ?? null };
   } catch (error: unknown) {
     if (error instanceof Error && 'killed' in error && error.killed) return { ...empty, timedOutAfterSeconds: timeoutS };
     const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
@@ -79,6 +81,7 @@ const rows = models.map((model) => {
   return {
     model,
     secondsPerStep: Object.fromEntries(columns.map(({ engine, threads }) => [label(engine, threads), find(model, engine, threads)?.secondsPerStep ?? null])),
+    cpuSecondsPerStep: Object.fromEntries(columns.map(({ engine, threads }) => [label(engine, threads), find(model, engine, threads)?.cpuSecondsPerStep ?? null])),
     peakRssMb: Object.fromEntries(columns.map(({ engine, threads }) => [label(engine, threads), find(model, engine, threads)?.peakRssMb ?? null])),
     bestWasm: bestWasm ? { threads: bestWasm.threads, secondsPerStep: bestWasm.secondsPerStep } : null,
     tensorflowSpeedupOverBestWasm: native?.secondsPerStep && bestWasm?.secondsPerStep ? bestWasm.secondsPerStep / native.secondsPerStep : null,
@@ -105,10 +108,10 @@ const report = {
 const s = (v: number | null | undefined, digits = 3) => (v == null ? 'n/a' : v.toFixed(digits));
 const heads = columns.map(({ engine, threads }) => label(engine, threads));
 const table = [
-  `| model | ${heads.map((h) => `${h} s/step`).join(' | ')} | tensorflow vs best wasm | ${heads.map((h) => `${h} peak RSS MB`).join(' | ')} | derived epoch on 14k rows | target |`,
+  `| model | ${heads.map((h) => `${h} s/step (CPU s)`).join(' | ')} | tensorflow vs best wasm | ${heads.map((h) => `${h} peak RSS MB`).join(' | ')} | derived epoch on 14k rows | target |`,
   `|---|${heads.map(() => '---|').join('')}---|${heads.map(() => '---|').join('')}---|---|`,
   ...rows.map((r) => {
-    const times = heads.map((h) => s(r.secondsPerStep[h])).join(' | ');
+    const times = heads.map((h) => `${s(r.secondsPerStep[h], 2)} (${s(r.cpuSecondsPerStep[h], 2)})`).join(' | ');
     const rss = heads.map((h) => String(r.peakRssMb[h] ?? 'n/a')).join(' | ');
     const speedup = r.tensorflowSpeedupOverBestWasm == null ? 'n/a' : `${r.tensorflowSpeedupOverBestWasm.toFixed(2)}x`;
     const epoch = r.derivedEpochSecondsOn14k == null ? 'n/a' : `${(r.derivedEpochSecondsOn14k / 60).toFixed(1)} min (${r.fastest})`;
@@ -120,7 +123,12 @@ const dir = path.join('reports', 'bench');
 await mkdir(dir, { recursive: true });
 await writeFile(path.join(dir, 'engine.json'), `${JSON.stringify(report, null, 2)}\n`);
 const header = `${report.machine.cpus} CPUs (${report.machine.cpuModel}), Node ${report.machine.node}, median of ${steps} steps after the first, load average at the end ${report.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`;
-const note = 'The epoch column is derived (steps of one epoch x the fastest s/step), not a measured epoch.';
+const native = measurements.find((m) => m.engine === 'tensorflow' && m.engineThreads !== null);
+const note = [
+  's/step is the median wall time of a training step; (CPU s) the CPU time this process used per step, steadier on a busy machine.',
+  native ? `tensorflow runs with ${native.engineThreads} threads (TensorFlow's own pool, one per core).` : '',
+  'The epoch column is derived (steps of one epoch x the fastest s/step), not a measured epoch.',
+].filter(Boolean).join(' ');
 const body = `${header}\n\n${table}\n\n${note}${failures.length > 0 ? `\n\nNot measured:\n${failures.join('\n')}` : ''}\n`;
 await writeFile(path.join(dir, 'engine.md'), `# Engine bench, ${report.date}\n\n${body}`);
 console.log(`${body}\nwritten: ${dir}/engine.json, ${dir}/engine.md`);
