@@ -8,7 +8,7 @@ export { defaultUploadsDir, parseServeConfig, type ServeConfig, type ServeConfig
  * How a model ref becomes a bundle dir (the default treats the ref as a local directory), and the
  * set of loaded models that picks one per product from what it has (also used by `rakuten-ml predict`).
  */
-export { loadModelSet, type ModelResolver, type ModelSet, type ReloadResult, resolveLocalBundle } from './model-set.js';
+export { loadModelSet, type ModelResolver, type ReloadResult, resolveLocalBundle } from './model-set.js';
 /** Creates an account (e.g. the first admin from `rakuten-ml users create`). */
 export { createUser, type PublicUser, type Role } from './users-store.js';
 /** Live monitoring figures (PSI, confidence, live F1) shared by `rakuten-ml monitor` and /metrics. */
