@@ -78,10 +78,17 @@ const trained = await trainModel(
   { db, log, engine, onProgress: progress },
 );
 const trainPeakRssMb = process.resourceUsage().maxRSS / 1024;
-if (trained.dataSha256 !== job.dataSha256) throw new Error(`split changed during the bench (${trained.dataSha256})`);
+if (trained.dataSha256 !== job.dataSha256)
+  throw new Error(`split changed during the bench (${trained.dataSha256})`);
 
-const evaluation = await evaluateBundle({ bundleDir, split: 'test', reportsDir: path.join(job.home, 'reports') }, { db, log });
-const testRows = await loadSplit(db, { split: 'test', imageSizePx: SHARED_DEFAULTS.imageSizePx });
+const evaluation = await evaluateBundle(
+  { bundleDir, split: 'test', reportsDir: path.join(job.home, 'reports') },
+  { db, log },
+);
+const testRows = await loadSplit(db, {
+  split: 'test',
+  imageSizePx: TRAINING_DEFAULTS[job.kind].imageSizePx ?? SHARED_DEFAULTS.imageSizePx,
+});
 const classifier = await loadClassifier(bundleDir);
 const timedRows = rowsFor(classifier, testRows).slice(0, INFERENCE_ROWS);
 const inferStarted = performance.now();
@@ -106,7 +113,11 @@ const result: BenchJobResult = {
   accuracy: m.accuracy,
   top3Accuracy: m.topKAccuracy[3] ?? 0,
   ece: m.expectedCalibrationError,
-  bothModalities: { products: testBoth.length, weightedF1: bothMetrics.weightedF1, accuracy: bothMetrics.accuracy },
+  bothModalities: {
+    products: testBoth.length,
+    weightedF1: bothMetrics.weightedF1,
+    accuracy: bothMetrics.accuracy,
+  },
   trainSeconds: trained.trainSeconds,
   trainPeakRssMb,
   inferenceMsPerProduct,

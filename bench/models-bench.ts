@@ -8,6 +8,7 @@
  * Env: RAKUTEN_DATA_DIR · BENCH_SCALE=full (default: X_train + X_train_titles, 83,787 rows) or
  * sample (X_train only) · BENCH_MODELS=a,b (default: every kind) · BENCH_HOME (default
  * ~/.cache/rakuten-ml-bench; data kept per scale, import reused, split always recomputed) ·
+ * BENCH_REFERENCE=rerun (default: reuse the reference result of byte-identical split files) ·
  * BENCH_EPOCHS_SCALE (e.g. 0.25 for a quick run) · BENCH_VENV (default ~/.cache/rakuten-ml-bench-venv).
  * Two benches at once need two BENCH_HOME folders (each has its own database); their rows still
  * merge into the same table, which is re-read before every write.
@@ -17,12 +18,20 @@
  * fresh table. Each row keeps the reference F1 measured in its own run and its ratio to it.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, silentLogger } from '../core/index.js';
-import { cleanProducts, importProducts, loadSplit, openDatabase, prepareImages, splitProducts } from '../data/index.js';
+import {
+  cleanProducts,
+  importProducts,
+  loadSplit,
+  openDatabase,
+  prepareImages,
+  splitProducts,
+} from '../data/index.js';
 import { labelIndexOf, MODEL_KINDS, type ModelKind } from '../models/classifiers/classifier.js';
 import { SHARED_DEFAULTS, TRAINING_DEFAULTS } from '../models/training-defaults.js';
 import type { BenchJob, BenchJobResult } from './models-bench-one.js';
@@ -65,9 +74,13 @@ const config = loadConfig(process.env);
 if (!config.dataDir) throw new Error('Set RAKUTEN_DATA_DIR to the shared challenge data.');
 const dataDir = config.dataDir;
 const scaleEnv = process.env.BENCH_SCALE ?? 'full';
-if (scaleEnv !== 'full' && scaleEnv !== 'sample') throw new Error(`BENCH_SCALE must be full or sample, not ${scaleEnv}`);
+if (scaleEnv !== 'full' && scaleEnv !== 'sample')
+  throw new Error(`BENCH_SCALE must be full or sample, not ${scaleEnv}`);
 const scale: Scale = scaleEnv;
-const home = path.resolve(process.env.BENCH_HOME ?? path.join(os.homedir(), '.cache', 'rakuten-ml-bench'), scale);
+const home = path.resolve(
+  process.env.BENCH_HOME ?? path.join(os.homedir(), '.cache', 'rakuten-ml-bench'),
+  scale,
+);
 const venv = process.env.BENCH_VENV ?? path.join(os.homedir(), '.cache', 'rakuten-ml-bench-venv');
 const isModelKind = (kind: string): kind is ModelKind => (MODEL_KINDS as readonly string[]).includes(kind);
 const kinds = (process.env.BENCH_MODELS ?? MODEL_KINDS.join(',')).split(',').map((kind) => {
@@ -77,8 +90,11 @@ const kinds = (process.env.BENCH_MODELS ?? MODEL_KINDS.join(',')).split(',').map
 });
 const epochsScale = Number(process.env.BENCH_EPOCHS_SCALE ?? 1);
 // Fusion trains both trunks on every product: fewer epochs and 32 tokens keep it within budget.
-const EPOCHS_OVERRIDE: Partial<Record<ModelKind, number>> = { lstm: 4, cnn: 20, fusion: 2 };
-const OPTIONS_OVERRIDE: Partial<Record<ModelKind, Record<string, unknown>>> = { fusion: { sequenceLength: 32 } };
+// (fusion now defaults to the head over trained parts, seconds per epoch: no override.)
+const EPOCHS_OVERRIDE: Partial<Record<ModelKind, number>> = { lstm: 4, cnn: 20 };
+const OPTIONS_OVERRIDE: Partial<Record<ModelKind, Record<string, unknown>>> = {
+  fusion: { sequenceLength: 32 },
+};
 const machine = `${os.cpus().length} CPUs ${os.cpus()[0]?.model ?? ''}, load ${os.loadavg()[0]?.toFixed(1)}, node ${process.version}`;
 const log = silentLogger();
 const reportDir = path.join('reports', 'bench');
@@ -87,17 +103,35 @@ const started = performance.now();
 await mkdir(home, { recursive: true });
 const db = await openDatabase({ home });
 const textFiles = [
-  { xPath: path.join(dataDir, 'X_train.csv'), yPath: path.join(dataDir, 'Y_train.csv'), source: 'challenge' as const },
+  {
+    xPath: path.join(dataDir, 'X_train.csv'),
+    yPath: path.join(dataDir, 'Y_train.csv'),
+    source: 'challenge' as const,
+  },
   ...(scale === 'full'
-    ? [{ xPath: path.join(dataDir, 'X_train_titles.csv'), yPath: path.join(dataDir, 'Y_train_titles.csv'), source: 'challenge_titles' as const }]
+    ? [
+        {
+          xPath: path.join(dataDir, 'X_train_titles.csv'),
+          yPath: path.join(dataDir, 'Y_train_titles.csv'),
+          source: 'challenge_titles' as const,
+        },
+      ]
     : []),
 ];
 await importProducts(
-  { textFiles, imageDir: path.join(dataDir, 'images', 'image_train'), idsPath: path.join(dataDir, 'ids_all.csv') },
+  {
+    textFiles,
+    imageDir: path.join(dataDir, 'images', 'image_train'),
+    idsPath: path.join(dataDir, 'ids_all.csv'),
+  },
   { db, log },
 );
 await cleanProducts({}, { db, log });
-await prepareImages({ cacheDir: path.join(home, 'images'), sizesPx: [SHARED_DEFAULTS.imageSizePx] }, { db, log });
+// 224 px for the pretrained backbones (image-transfer, and the fusion / late fusion built on it).
+await prepareImages(
+  { cacheDir: path.join(home, 'images'), sizesPx: [SHARED_DEFAULTS.imageSizePx, 224] },
+  { db, log },
+);
 // Always split again: the split code may have changed since this home was made (never a stale split).
 const split = await splitProducts({ seed: 42, manifestDir: path.join(home, 'splits') }, { db, log });
 const sha = split.manifest.dataSha256;
@@ -118,11 +152,18 @@ let report = await previousReport();
 const ownRows = new Map<ModelKind, BenchRow>();
 const reference = await runReference();
 if ('missing' in reference) process.stderr.write(`reference missing: ${reference.missing}\n`);
-else process.stderr.write(`reference: test weighted F1 ${reference.weightedF1.toFixed(4)} in ${reference.trainSeconds.toFixed(0)} s\n`);
+else
+  process.stderr.write(
+    `reference: test weighted F1 ${reference.weightedF1.toFixed(4)} in ${reference.trainSeconds.toFixed(0)} s\n`,
+  );
 report.reference = reference;
 await writeReport();
 
 const bundleOf = (kind: ModelKind) => path.join(home, 'bundles', kind);
+/** The strongest text kind trained in this home: text-svm, else tfidf-char, else tfidf. */
+const bestTextKind = (): ModelKind =>
+  (['text-svm', 'tfidf-char'] as const).find((kind) => existsSync(path.join(bundleOf(kind), 'manifest.json'))) ??
+  'tfidf';
 for (const kind of kinds) {
   process.stderr.write(`training ${kind}...\n`);
   const defaults = TRAINING_DEFAULTS[kind];
@@ -132,12 +173,20 @@ for (const kind of kinds) {
     home,
     epochs: Math.max(1, Math.round((EPOCHS_OVERRIDE[kind] ?? defaults.epochs) * epochsScale)),
     options: OPTIONS_OVERRIDE[kind] ?? {},
-    // Late fusion combines this home's best text bundle and the CNN (trained earlier, same split).
-    componentBundles: { text: bundleOf(existsSync(bundleOf('tfidf-char')) ? 'tfidf-char' : 'tfidf'), image: bundleOf('cnn') },
+    // Fusion and late fusion combine this home's best text bundle and best image bundle (trained earlier, same split).
+    componentBundles: {
+      text: bundleOf(bestTextKind()),
+      image: bundleOf(existsSync(bundleOf('image-transfer')) ? 'image-transfer' : 'cnn'),
+    },
     dataSha256: sha,
     resultPath,
   };
-  const code = await runChild(process.execPath, ['--import', 'tsx', path.join('bench', 'models-bench-one.ts'), JSON.stringify(job)]);
+  const code = await runChild(process.execPath, [
+    '--import',
+    'tsx',
+    path.join('bench', 'models-bench-one.ts'),
+    JSON.stringify(job),
+  ]);
   if (code !== 0) {
     process.stderr.write(`  ${kind} failed (exit ${code}); no row written\n`);
     continue;
@@ -179,7 +228,8 @@ async function previousReport(): Promise<BenchReport> {
   if (!existsSync(file)) return fresh;
   try {
     const old = JSON.parse(await readFile(file, 'utf8')) as Partial<BenchReport>;
-    if (old.scale === scale && old.data?.sha256 === sha && Array.isArray(old.rows)) return { ...fresh, rows: old.rows };
+    if (old.scale === scale && old.data?.sha256 === sha && Array.isArray(old.rows))
+      return { ...fresh, rows: old.rows };
   } catch {
     // An unreadable table is replaced by this run's.
   }
@@ -217,15 +267,27 @@ async function runReference(): Promise<(ReferenceResult & { date: string }) | { 
   const python = path.join(venv, 'bin', 'python');
   if (!existsSync(python)) {
     const created = await runQuiet('python3', ['-m', 'venv', venv]);
-    if (created.code !== 0) return { missing: `python3 -m venv failed: ${created.output.trim().slice(-300)}` };
+    if (created.code !== 0)
+      return { missing: `python3 -m venv failed: ${created.output.trim().slice(-300)}` };
   }
   const probe = await runQuiet(python, ['-c', 'import sklearn']);
   if (probe.code !== 0) {
     process.stderr.write(`installing scikit-learn into ${venv} from PyPI...\n`);
     const installed = await runQuiet(python, ['-m', 'pip', 'install', '--quiet', 'scikit-learn']);
-    if (installed.code !== 0) return { missing: `pip install scikit-learn failed: ${installed.output.trim().slice(-300)}` };
+    if (installed.code !== 0)
+      return { missing: `pip install scikit-learn failed: ${installed.output.trim().slice(-300)}` };
   }
-  const resultPath = path.join(referenceDir, 'result.json');
+  // The reference is deterministic given its inputs: a run on byte-identical split files (same
+  // texts, labels and script) reuses its result unless BENCH_REFERENCE=rerun; 17 minutes on 2 busy cores.
+  const inputs = createHash('sha256');
+  for (const file of ['train.jsonl', 'test.jsonl']) inputs.update(await readFile(path.join(referenceDir, file)));
+  inputs.update(await readFile(path.join('bench', 'sklearn-reference.py')));
+  const resultPath = path.join(referenceDir, `result-${inputs.digest('hex').slice(0, 16)}.json`);
+  if (existsSync(resultPath) && process.env.BENCH_REFERENCE !== 'rerun') {
+    const saved = JSON.parse(await readFile(resultPath, 'utf8')) as ReferenceResult & { date: string };
+    process.stderr.write(`reference: reusing ${resultPath} (same split files, measured ${saved.date})\n`);
+    return saved;
+  }
   const ran = await runQuiet(python, [
     path.join('bench', 'sklearn-reference.py'),
     path.join(referenceDir, 'train.jsonl'),
@@ -233,7 +295,9 @@ async function runReference(): Promise<(ReferenceResult & { date: string }) | { 
     resultPath,
   ]);
   if (ran.code !== 0) return { missing: `reference failed: ${ran.output.trim().slice(-300)}` };
-  return { ...(JSON.parse(await readFile(resultPath, 'utf8')) as ReferenceResult), date: new Date().toISOString() };
+  const result = { ...(JSON.parse(await readFile(resultPath, 'utf8')) as ReferenceResult), date: new Date().toISOString() };
+  await writeFile(resultPath, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
 }
 
 /** Writes the merged table (after every model, so a long run keeps what it measured). */
@@ -270,5 +334,8 @@ async function writeReport(): Promise<void> {
   ].join('\n');
   await mkdir(reportDir, { recursive: true });
   await writeFile(path.join(reportDir, 'models.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(path.join(reportDir, 'models.md'), `# Model bench, ${report.date}\n\n${header}\n\n${table}\n`);
+  await writeFile(
+    path.join(reportDir, 'models.md'),
+    `# Model bench, ${report.date}\n\n${header}\n\n${table}\n`,
+  );
 }

@@ -39,12 +39,13 @@ export function registerTrainCommand(program: Command): void {
       'Train a model on the train split with early stopping on validation weighted F1, calibrate it\n' +
         '(temperature scaling on validation) and write a bundle. Needs `data import/clean/images/split` first.\n' +
         'Models: tfidf (text baseline), tfidf-char (text, word+char n-grams), fasttext (text),\n' +
+        'text-svm (text, uncapped word + char TF-IDF and a linear SVM: the strongest text model),\n' +
         'lstm (text, reference), cnn (image, reference),\n' +
         'image-transfer (image, frozen pretrained backbone + trained head),\n' +
         'fusion (text+image: a head over trained text and image bundles; --arch reference trains both trunks from scratch),\n' +
         'late-fusion (a trained text and image bundle combined).',
     )
-    .requiredOption('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | image-transfer | fusion | late-fusion')
+    .requiredOption('--model <kind>', 'tfidf | tfidf-char | fasttext | text-svm | lstm | cnn | image-transfer | fusion | late-fusion')
     .option('--out <dir>', 'bundle directory (default <home>/bundles/<model>-<time>)')
     .option('--epochs <n>', 'maximum epochs (default per model)')
     .option('--batch-size <n>', 'batch size for tfjs models')

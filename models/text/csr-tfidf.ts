@@ -104,17 +104,17 @@ class TfidfBlock {
       const column = this.index.get(term);
       if (column !== undefined) counts.set(column, (counts.get(column) ?? 0) + 1);
     }
-    return this.weigh(counts);
+    const columns = Int32Array.from(counts.keys()).sort();
+    return this.weigh(columns, (column) => counts.get(column) ?? 1);
   }
 
-  /** Term counts by column -> sorted columns and l2-normalised sublinear tf-idf values. */
-  weigh(counts: ReadonlyMap<number, number>): SparseRow {
-    const indices = Int32Array.from(counts.keys()).sort();
-    const values = new Float32Array(indices.length);
+  /** Sorted columns and their term counts -> l2-normalised sublinear tf-idf values. */
+  private weigh(columns: Int32Array, countOf: (column: number) => number): SparseRow {
+    const values = new Float32Array(columns.length);
     let norm = 0;
-    for (let k = 0; k < indices.length; k++) {
-      const column = indices[k] ?? 0;
-      const v = (1 + Math.log(counts.get(column) ?? 1)) * (this.idf[column] ?? 0);
+    for (let k = 0; k < columns.length; k++) {
+      const column = columns[k] ?? 0;
+      const v = (1 + Math.log(countOf(column))) * (this.idf[column] ?? 0);
       values[k] = v;
       norm += v * v;
     }
@@ -122,61 +122,70 @@ class TfidfBlock {
       const scale = 1 / Math.sqrt(norm);
       for (let k = 0; k < values.length; k++) values[k] = (values[k] ?? 0) * scale;
     }
-    return { indices, values };
+    return { indices: columns, values };
   }
 
   /**
-   * Fits the block and returns the training rows too, analysing each text once (the n-gram
-   * strings are most of the cost at 84k products).
+   * Fits the block and returns the training rows too, analysing each text once: the n-gram
+   * strings are most of the cost at 84k products, so counts go through flat arrays, not a Map per
+   * text, and columns keep first-seen order (deterministic for the same texts; no 1M-term sort).
    */
-  static fitRows(
-    texts: readonly string[],
-    options: FitBlockOptions,
-  ): { block: TfidfBlock; rows: SparseRow[] } {
+  static fitRows(texts: readonly string[], options: FitBlockOptions): { block: TfidfBlock; rows: SparseRow[] } {
     const firstSeen = new Map<string, number>();
+    const terms: string[] = [];
     const documentFrequency: number[] = [];
+    const countOfId: number[] = [];
     const counted: { ids: Int32Array; counts: Float32Array }[] = [];
+    const touched: number[] = [];
     for (const text of texts) {
-      const counts = new Map<number, number>();
       for (const term of analyze(text, options)) {
         let id = firstSeen.get(term);
         if (id === undefined) {
-          id = firstSeen.size;
+          id = terms.length;
           firstSeen.set(term, id);
+          terms.push(term);
           documentFrequency.push(0);
+          countOfId.push(0);
         }
-        counts.set(id, (counts.get(id) ?? 0) + 1);
+        if (countOfId[id] === 0) touched.push(id);
+        countOfId[id] = (countOfId[id] ?? 0) + 1;
       }
-      for (const id of counts.keys()) documentFrequency[id] = (documentFrequency[id] ?? 0) + 1;
-      counted.push({ ids: Int32Array.from(counts.keys()), counts: Float32Array.from(counts.values()) });
+      const ids = Int32Array.from(touched);
+      const counts = new Float32Array(ids.length);
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k] ?? 0;
+        counts[k] = countOfId[id] ?? 1;
+        countOfId[id] = 0;
+        documentFrequency[id] = (documentFrequency[id] ?? 0) + 1;
+      }
+      touched.length = 0;
+      counted.push({ ids, counts });
     }
-    // Sorted terms, as scikit-learn orders its vocabulary: the same texts give the same columns.
-    const kept = [...firstSeen]
-      .filter(([, id]) => (documentFrequency[id] ?? 0) >= options.minDocumentFrequency)
-      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const columnOf = new Int32Array(firstSeen.size).fill(-1);
-    kept.forEach(([, id], column) => {
-      columnOf[id] = column;
-    });
     firstSeen.clear();
+    const columnOf = new Int32Array(terms.length).fill(-1);
+    const keptTerms: string[] = [];
+    const keptFrequency: number[] = [];
+    for (let id = 0; id < terms.length; id++) {
+      const df = documentFrequency[id] ?? 0;
+      if (df < options.minDocumentFrequency) continue;
+      columnOf[id] = keptTerms.length;
+      keptTerms.push(terms[id] ?? '');
+      keptFrequency.push(df);
+    }
     const n = texts.length;
-    const idf = Float32Array.from(
-      kept,
-      ([, id]) => Math.log((1 + n) / (1 + (documentFrequency[id] ?? 0))) + 1,
-    );
+    const idf = Float32Array.from(keptFrequency, (df) => Math.log((1 + n) / (1 + df)) + 1);
     const { analyzer, ngramRange, shouldStripAccents } = options;
-    const block = new TfidfBlock(
-      { analyzer, ngramRange, shouldStripAccents },
-      kept.map(([term]) => term),
-      idf,
-    );
+    const block = new TfidfBlock({ analyzer, ngramRange, shouldStripAccents }, keptTerms, idf);
+    const countOfColumn = new Float32Array(keptTerms.length);
     const rows = counted.map(({ ids, counts }) => {
-      const tf = new Map<number, number>();
-      ids.forEach((id, k) => {
-        const column = columnOf[id] ?? -1;
-        if (column >= 0) tf.set(column, counts[k] ?? 1);
-      });
-      return block.weigh(tf);
+      const columns: number[] = [];
+      for (let k = 0; k < ids.length; k++) {
+        const column = columnOf[ids[k] ?? 0] ?? -1;
+        if (column < 0) continue;
+        columns.push(column);
+        countOfColumn[column] = counts[k] ?? 1;
+      }
+      return block.weigh(Int32Array.from(columns).sort(), (column) => countOfColumn[column] ?? 1);
     });
     return { block, rows };
   }
