@@ -23,11 +23,11 @@ export const TRAINING_DEFAULTS: Readonly<Record<ModelKind, Defaults>> = {
   'image-transfer': { epochs: 80, batchSize: 64, learningRate: 1e-3, patience: 10, imageSizePx: 224 },
 };
 
-export const SHARED_DEFAULTS = {
-  seed: 42,
 /** `train --model fusion --arch reference`: both trunks from scratch on 64 px photos. */
 export const REFERENCE_FUSION_DEFAULTS: Defaults = { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2, imageSizePx: 64 };
 
+export const SHARED_DEFAULTS = {
+  seed: 42,
   useClassWeights: true,
   vocabularySize: 10_000,
   sequenceLength: 48,
