@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger, ProgressListener } from '../core/index.js';
@@ -11,13 +10,21 @@ import type { EngineInfo } from './engine/index.js';
 import { computeMetrics, fitTemperature } from './evaluation/index.js';
 import type { EpochRecord } from './fit-neural.js';
 import { calibrated, loadClassifier } from './load-classifier.js';
-
 import { TRAINING_DEFAULTS } from './training-defaults.js';
+
 export interface TrainInput {
   kind: ModelKind;
   /** Where the bundle is written (replaced atomically if it exists). */
   bundleDir: string;
   options: Omit<TrainerOptions, 'onProgress' | 'signal' | 'loadComponent'>;
+  /** fusion / late-fusion without component bundles: the kinds to train first (default DEFAULT_PARTS). */
+  parts?: PartKinds;
+}
+
+/** The text and image model kinds a combining model is built from. */
+export interface PartKinds {
+  text?: ModelKind;
+  image?: ModelKind;
 }
 
 export interface TrainDeps {
@@ -66,19 +73,6 @@ export async function predictRows(classifier: Classifier, rows: readonly SplitRo
   return { probabilities, labels: rows.map((r) => labelIndexOf(r.label)) };
 }
 
-/**
- * `rakuten-ml train`: reads the train and validation splits, trains one model kind with early
- * stopping on validation weighted F1, fits a temperature on validation, and writes a bundle that
- * names the data (split hash), the engine, the versions and the validation scores.
- */
-export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<TrainResult> {
-  const started = performance.now();
-  const split = await currentSplitManifest(deps.db);
-  const imageSizePx = input.options.imageSizePx;
-  const data = {
-    train: await loadSplit(deps.db, { split: 'train', imageSizePx }),
-    validation: await loadSplit(deps.db, { split: 'validation', imageSizePx }),
-  };
 /** What `fusion` (from parts) and `late-fusion` train first when no component bundle is given. */
 export const DEFAULT_PARTS: Readonly<Required<PartKinds>> = { text: 'tfidf', image: 'image-transfer' };
 
@@ -113,6 +107,20 @@ async function withTrainedParts(input: TrainInput, deps: TrainDeps): Promise<Tra
   return { ...input, options: { ...input.options, componentBundles: parts } };
 }
 
+/**
+ * `rakuten-ml train`: reads the train and validation splits, trains one model kind with early
+ * stopping on validation weighted F1, fits a temperature on validation, and writes a bundle that
+ * names the data (split hash), the engine, the versions and the validation scores.
+ */
+export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<TrainResult> {
+  const started = performance.now();
+  input = await withTrainedParts(input, deps);
+  const split = await currentSplitManifest(deps.db);
+  const imageSizePx = input.options.imageSizePx;
+  const data = {
+    train: await loadSplit(deps.db, { split: 'train', imageSizePx }),
+    validation: await loadSplit(deps.db, { split: 'validation', imageSizePx }),
+  };
   const family = MODEL_FAMILIES[input.kind];
   deps.log.info(
     { kind: input.kind, backend: deps.engine.backend, threads: deps.engine.threads, reason: deps.engine.reason, data: split.dataSha256 },
@@ -120,7 +128,6 @@ async function withTrainedParts(input: TrainInput, deps: TrainDeps): Promise<Tra
   );
   const trained = await family.train(data, {
     ...input.options,
-  input = await withTrainedParts(input, deps);
     loadComponent: loadClassifier,
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
@@ -179,4 +186,3 @@ async function withTrainedParts(input: TrainInput, deps: TrainDeps): Promise<Tra
     trainSeconds,
   };
 }
-    isInterrupted,

@@ -28,7 +28,7 @@ describe('image-transfer classifier', () => {
     backboneDir = path.join(dir, 'backbone');
     const net = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 64, kernelSize: 3, activation: 'relu', seed: 2 }),
+        tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
         tf.layers.globalAveragePooling2d({}),
       ],
     });

@@ -25,15 +25,15 @@ export const MODEL_FAMILIES: Readonly<Record<ModelKind, { train: Trainer; load: 
   },
   lstm: { train: trainLstm, load: loadLstm, description: 'reference Embedding + 2-layer LSTM (text)' },
   cnn: { train: trainCnn, load: loadCnn, description: 'reference Conv2D + MaxPooling blocks (image)' },
-  fusion: { train: trainFusion, load: loadFusion, description: 'reference LSTM + CNN trunks joined, new head (text and/or image)' },
+  fusion: { train: trainFusion, load: loadFusion, description: 'a softmax head over trained text and image parts, modality dropout (--arch reference: LSTM + CNN trunks from scratch)' },
   'late-fusion': {
     train: trainLateFusion,
     load: loadLateFusion,
     description: 'weighted product of calibrated text and image models, weight fit on validation',
   },
-};
   'image-transfer': {
     train: trainImageTransfer,
     load: loadImageTransfer,
     description: 'frozen pretrained backbone(s) (nsfwjs MobileNetV2 / InceptionV3 or a tfjs folder) + trained softmax head (image)',
   },
+};

@@ -23,7 +23,7 @@ async function saveModel(dir: string, model: tf.LayersModel): Promise<void> {
 const convNet = (head: 'pool' | 'softmax') =>
   tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 96, kernelSize: 3, activation: 'relu', seed: 1 }),
+      tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 96, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
       tf.layers.globalAveragePooling2d({}),
       ...(head === 'softmax' ? [tf.layers.dense({ units: 5, activation: 'softmax' })] : []),
     ],
