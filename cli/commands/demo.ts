@@ -39,6 +39,8 @@ export function registerDemoCommand(program: Command): void {
           ),
           '',
           `Monitor: ${result.monitor.summary}`,
+          // Say what was compared, so a DRIFT line here reads as a finding and not as a demo failure.
+          '  (the predictions made over HTTP above vs the class mix of the train split; `rakuten-ml monitor` exits 5 on drift, the demo only reports it)',
           '',
           `Everything is under ${result.home}. Reports:`,
           ...result.reports.map((r) => `  ${r}`),
