@@ -29,8 +29,6 @@ import { type InstallPlan, planInstall } from './engine-plan.js';
 import { type BuildTools, checkPlatform, type Env, findBuildTools, runCommand } from './engine-tools.js';
 import { downloadWheels, extractNvidiaWheels, extractTensorflowWheel } from './engine-wheel.js';
 
-export const DEFAULT_TENSORFLOW_VERSION = '2.21.0';
-
 export interface EngineInstallInput {
   engineDir: string;
   isGpu: boolean;
