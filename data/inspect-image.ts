@@ -5,7 +5,7 @@ import { messageOf } from '../core/index.js';
 export type ImageType = 'jpeg' | 'png' | 'gif' | 'webp';
 
 /** Why bytes are not a usable image: the server answers 415 for the first two, 400 for a truncated one. */
-export type ImageProblem = 'empty' | 'unknown-type' | 'truncated' | 'unreadable';
+type ImageProblem = 'empty' | 'unknown-type' | 'truncated' | 'unreadable';
 
 export type ImageInspection =
   | { isValid: true; sha256: string; type: ImageType; bytes: number }

@@ -45,7 +45,7 @@ const DOCS_CSP =
   "img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'";
 
 /** `60000` -> "minute", `30000` -> "30 seconds": the limiter's window, for its 429 message. */
-export function describeWindow(windowMs: number): string {
+function describeWindow(windowMs: number): string {
   if (windowMs === 60_000) return 'minute';
   if (windowMs % 60_000 === 0) return `${windowMs / 60_000} minutes`;
   return `${windowMs / 1000} seconds`;
