@@ -196,8 +196,8 @@ async function buildBinding(packageDir: string, tools: BuildTools, env: Env, nod
         hint: 'Use tensorflow-cpu / tensorflow 2.16 or later (their libtensorflow_cc.so.2 exports TF_* and TFE_*).',
       });
     }
-    throw new AppError('ENGINE_BUILD_FAILED', `node-gyp could not build the binding: ${result.stderrTail.split('\n').filter(Boolean).slice(-4).join(' | ')}`, {
-      hint: 'Rerun with --verbose for the compiler output; check that g++, make and the Node headers match this Node.',
+    throw new AppError('ENGINE_BUILD_FAILED', `node-gyp could not build the binding: ${result.stderrTail.split('\n').filter(Boolean).slice(-8).join(' | ')}`, {
+      hint: 'The message ends with the compiler\'s last lines; check that g++, make and the Node headers match this Node.',
     });
   }
   await mkdir(path.join(packageDir, 'lib', 'napi-v8'), { recursive: true });
