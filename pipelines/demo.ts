@@ -12,6 +12,10 @@ import { runMonitor } from './monitor.js';
 
 export type { DemoPrediction } from './demo-serve.js';
 
+/** The pretrained backbones read 224 px photos; the demo caches only that size. */
+const DEMO_IMAGE_SIZE_PX = 224;
+const DEMO_BACKBONE = 'mobilenet-v2-mid';
+
 export interface DemoStep {
   step: string;
   seconds: number;
@@ -31,9 +35,9 @@ export interface DemoResult {
 
 /**
  * `npm run demo`: the whole journey on the embedded defaults (SQLite and a local folder under
- * home) with quick settings: import the challenge data, clean, resize, split, train a text, an
- * image and a late-fusion model, evaluate them on the test split, register and promote the
- * late-fusion model, serve `rakuten@champion` over HTTP in-process, sign a seller up and predict real
+ * home) with quick settings: import the challenge data, clean, resize, split, train a text model,
+ * the transfer image model (pretrained MobileNetV2-mid features + a head) and the fusion built on
+ * both, evaluate them on the test split, register and promote the fusion model, serve `rakuten@champion` over HTTP in-process, sign a seller up and predict real
  * test products through the API, then monitor those predictions.
  */
 export async function runDemo(config: Config, deps: { log: Logger; onProgress?: ProgressListener }): Promise<DemoResult> {
@@ -76,8 +80,8 @@ export async function runDemo(config: Config, deps: { log: Logger; onProgress?: 
     await timed('data clean', () => cleanProducts({}, stage), (r) => `${r.cleaned} cleaned`);
     await timed(
       'data images',
-      () => prepareImages({ cacheDir: path.join(config.home, 'images'), sizesPx: [SHARED_DEFAULTS.imageSizePx] }, stage),
-      (r) => `${r.productsReady} products with a ${SHARED_DEFAULTS.imageSizePx}px image`,
+      () => prepareImages({ cacheDir: path.join(config.home, 'images'), sizesPx: [DEMO_IMAGE_SIZE_PX] }, stage),
+      (r) => `${r.productsReady} products with a ${DEMO_IMAGE_SIZE_PX}px image`,
     );
     await timed(
       'data split',
@@ -96,8 +100,9 @@ export async function runDemo(config: Config, deps: { log: Logger; onProgress?: 
         (r) => `validation weighted F1 ${r.validation.weightedF1.toFixed(3)}, temperature ${r.temperature.toFixed(2)}`,
       );
     const text = await train('tfidf-char', 4);
-    const image = await train('cnn', 6);
-    const fused = await train('late-fusion', 1, { componentBundles: { text: text.bundleDir, image: image.bundleDir } });
+    // One backbone, not the default two: its features are most of the demo's time (docs/images.md).
+    const image = await train('image-transfer', TRAINING_DEFAULTS['image-transfer'].epochs, { backbone: DEMO_BACKBONE });
+    const fused = await train('fusion', TRAINING_DEFAULTS.fusion.epochs, { componentBundles: { text: text.bundleDir, image: image.bundleDir } });
     const reports: string[] = [];
     let fusedF1 = 0;
     for (const bundleDir of [text.bundleDir, image.bundleDir, fused.bundleDir]) {
@@ -128,7 +133,7 @@ export async function runDemo(config: Config, deps: { log: Logger; onProgress?: 
       },
       (r) => `rakuten v${r.version}${r.isNew ? ' (new)' : ''}: ${r.promotion}`,
     );
-    const testRows = await loadSplit(db, { split: 'test', imageSizePx: SHARED_DEFAULTS.imageSizePx });
+    const testRows = await loadSplit(db, { split: 'test', imageSizePx: DEMO_IMAGE_SIZE_PX });
     const served = await timed(
       'serve + predict over HTTP',
       () => serveAndPredict({ home: config.home, rows: testRows, batchSize: 640 }, { registry, log: deps.log }),

@@ -61,7 +61,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--image-bundle <dir>', 'late-fusion: the trained image model bundle')
     .option(
       '--backbone <name|dir>',
-      'image-transfer: mobilenet-v2-mid (default), mobilenet-v2, inception-v3, a folder with a tfjs model.json, or a+b to concatenate two',
+      'image-transfer: mobilenet-v2-mid, mobilenet-v2, inception-v3, a folder with a tfjs model.json, or a+b to concatenate (default mobilenet-v2-mid+mobilenet-v2)',
     )
     .option('--arch <arch>', 'fusion: parts (default: a head over trained text and image bundles) or reference (both trunks from scratch)')
     .action(async (_options: unknown, command: Command) => {

@@ -89,7 +89,7 @@ describe('image-transfer classifier', () => {
   });
 
   it('reads a+b as two backbones and refuses an empty list', () => {
-    expect(parseBackboneList(undefined)).toEqual(['mobilenet-v2-mid']);
+    expect(parseBackboneList(undefined)).toEqual(['mobilenet-v2-mid', 'mobilenet-v2']);
     expect(parseBackboneList('mobilenet-v2-mid+mobilenet-v2')).toEqual(['mobilenet-v2-mid', 'mobilenet-v2']);
     expect(() => parseBackboneList('+')).toThrow(/names no backbone/);
   });

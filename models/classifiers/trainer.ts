@@ -27,7 +27,7 @@ export interface TrainerOptions {
   imageSizePx: number;
   /**
    * image-transfer: a bundled backbone (mobilenet-v2, mobilenet-v2-mid, inception-v3) or a folder with
-   * a tfjs model; `a+b` concatenates two backbones' features. Default mobilenet-v2-mid.
+   * a tfjs model; `a+b` concatenates two backbones' features. Default mobilenet-v2-mid+mobilenet-v2.
    */
   backbone?: string;
   /** fusion: 'parts' (default) learns a head over trained text and image bundles; 'reference' trains both trunks from scratch. */
