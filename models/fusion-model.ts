@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { FusedLstm } from './engine/index.js';
 
 /** Input sizes and layer sizes of the joint text + image model. */
 export interface FusionModelSpec {
@@ -62,24 +63,14 @@ export function buildFusionModel(spec: FusionModelSpec): tf.LayersModel {
       }),
     })
     .apply(tokens);
-  const sequence = tf.layers
-    .lstm({
-      units: units1,
-      returnSequences: true,
-      recurrentActivation: 'sigmoid',
-      kernelInitializer: glorot(2),
-      recurrentInitializer: glorot(3),
-    })
-    .apply(embedded);
+  // FusedLstm: the layers LSTM's weights run as one op per layer (engine/fused-lstm.ts).
+  const sequence = new FusedLstm({ units: units1, returnSequences: true, kernelInitializer: glorot(2), recurrentInitializer: glorot(3) }).apply(
+    embedded,
+  );
   const dropped = tf.layers.dropout({ rate: spec.dropoutRate }).apply(sequence);
-  const textFeatures = tf.layers
-    .lstm({
-      units: units2,
-      recurrentActivation: 'sigmoid',
-      kernelInitializer: glorot(5),
-      recurrentInitializer: glorot(6),
-    })
-    .apply(dropped) as tf.SymbolicTensor;
+  const textFeatures = new FusedLstm({ units: units2, kernelInitializer: glorot(5), recurrentInitializer: glorot(6) }).apply(
+    dropped,
+  ) as tf.SymbolicTensor;
 
   let pixels = image as tf.SymbolicTensor;
   spec.blockFilters.forEach((filters, i) => {

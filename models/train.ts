@@ -1,14 +1,16 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger, ProgressListener } from '../core/index.js';
 import { currentSplitManifest, type Database, loadSplit, type SplitRow } from '../data/index.js';
 import { bundleDigest, writeBundle } from './bundle.js';
+import { checkpointPathOf, writeCheckpoint } from './checkpoint.js';
 import { type Classifier, LABELS, labelIndexOf, type ModelKind } from './classifiers/classifier.js';
 import { MODEL_FAMILIES } from './classifiers/registry-of-kinds.js';
 import type { TrainerOptions } from './classifiers/trainer.js';
 import type { EngineInfo } from './engine/index.js';
 import { computeMetrics, fitTemperature } from './evaluation/index.js';
-import type { EpochRecord } from './fit-neural.js';
+import type { CheckpointHooks, EpochRecord, FitState } from './fit-neural.js';
 import { calibrated, loadClassifier } from './load-classifier.js';
 import { TRAINING_DEFAULTS } from './training-defaults.js';
 
@@ -16,7 +18,9 @@ export interface TrainInput {
   kind: ModelKind;
   /** Where the bundle is written (replaced atomically if it exists). */
   bundleDir: string;
-  options: Omit<TrainerOptions, 'onProgress' | 'signal' | 'loadComponent'>;
+  options: Omit<TrainerOptions, 'onProgress' | 'signal' | 'loadComponent' | 'checkpoint'>;
+  /** Continue from this saved state (models/resume-training.ts) instead of epoch 1. */
+  resumeFrom?: FitState;
   /** fusion / late-fusion without component bundles: the kinds to train first (default DEFAULT_PARTS). */
   parts?: PartKinds;
 }
@@ -56,6 +60,8 @@ export interface TrainResult {
   };
   history: EpochRecord[];
   trainSeconds: number;
+  /** Stopped by the signal (Ctrl-C): the bundle holds the best epoch so far, the checkpoint stays. */
+  isInterrupted?: boolean;
 }
 
 /** Rows a classifier can read: text models need text, image models an image, fusion either. */
@@ -126,10 +132,26 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
     { kind: input.kind, backend: deps.engine.backend, threads: deps.engine.threads, reason: deps.engine.reason, data: split.dataSha256 },
     'training',
   );
+  // tfjs trainers save their state after every epoch beside the bundle; `train --resume` reads it.
+  const checkpointFile = checkpointPathOf(input.bundleDir);
+  const checkpoint: CheckpointHooks = {
+    ...(input.resumeFrom ? { resume: input.resumeFrom } : {}),
+    save: (state) =>
+      writeCheckpoint(checkpointFile, {
+        kind: input.kind,
+        bundleDir: path.resolve(input.bundleDir),
+        dataSha256: split.dataSha256,
+        options: { ...input.options },
+        state,
+      }),
+  };
+  const onProgress = deps.onProgress;
   const trained = await family.train(data, {
     ...input.options,
     loadComponent: loadClassifier,
-    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    checkpoint,
+    // Progress lines name the model: several models train in one demo or bench log.
+    ...(onProgress ? { onProgress: (p) => onProgress({ ...p, stage: `${input.kind} ${p.stage}`, ...(p.note ? { note: `${input.kind} ${p.note}` } : {}) }) } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   const trainSeconds = (performance.now() - started) / 1000;
@@ -174,7 +196,9 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
       trainSeconds,
     },
   });
-  deps.log.info({ kind: input.kind, weightedF1: validation.weightedF1, temperature, seconds: trainSeconds }, 'trained');
+  const isInterrupted = deps.signal?.aborted === true;
+  if (!isInterrupted) await rm(checkpointFile, { force: true });
+  deps.log.info({ kind: input.kind, weightedF1: validation.weightedF1, temperature, seconds: trainSeconds, isInterrupted }, 'trained');
   return {
     kind: input.kind,
     bundleDir: path.resolve(input.bundleDir),
@@ -184,5 +208,6 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
     validation,
     history: trained.history ?? [],
     trainSeconds,
+    isInterrupted,
   };
 }

@@ -2,7 +2,7 @@ import { CATEGORIES } from '../../data/index.js';
 
 export type Modality = 'text' | 'image';
 
-export const MODEL_KINDS = ['tfidf', 'tfidf-char', 'fasttext', 'text-svm', 'lstm', 'cnn', 'fusion', 'late-fusion', 'image-transfer'] as const;
+export const MODEL_KINDS = ['tfidf', 'tfidf-char', 'fasttext', 'text-svm', 'lstm', 'word-cnn', 'cnn', 'fusion', 'late-fusion', 'image-transfer'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** One product as a seller sends it; any non-empty subset of text and image. */

@@ -4,7 +4,7 @@ import { loadFastText, trainFastText } from './fasttext.js';
 import { loadFusion, trainFusion } from './fusion.js';
 import { loadImageTransfer, trainImageTransfer } from './image-transfer.js';
 import { loadLateFusion, trainLateFusion } from './late-fusion.js';
-import { loadLstm, trainLstm } from './lstm.js';
+import { loadLstm, loadWordCnn, trainLstm, trainWordCnn } from './lstm.js';
 import { loadTextSvm, trainTextSvm } from './text-svm.js';
 import { loadTfidf, loadTfidfChar, trainTfidf, trainTfidfChar } from './tfidf.js';
 import type { Loader, Trainer } from './trainer.js';
@@ -24,6 +24,7 @@ export const MODEL_FAMILIES: Readonly<Record<ModelKind, { train: Trainer; load: 
     description: 'word 1-2-gram and char_wb 2-5-gram TF-IDF (uncapped) + one-vs-rest linear SVM, dual coordinate descent (text)',
   },
   lstm: { train: trainLstm, load: loadLstm, description: 'reference Embedding + 2-layer LSTM (text)' },
+  'word-cnn': { train: trainWordCnn, load: loadWordCnn, description: 'trained word embeddings + Conv1D over 3-word windows, max-pooled (text)' },
   cnn: { train: trainCnn, load: loadCnn, description: 'reference Conv2D + MaxPooling blocks (image)' },
   fusion: { train: trainFusion, load: loadFusion, description: 'a softmax head over trained text and image parts, modality dropout (--arch reference: LSTM + CNN trunks from scratch)' },
   'late-fusion': {

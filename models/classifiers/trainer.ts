@@ -1,7 +1,7 @@
 import type { ProgressListener } from '../../core/index.js';
 import type { SplitRow } from '../../data/index.js';
 import type { BundleManifest } from '../bundle.js';
-import type { EpochRecord, NeuralFitOptions } from '../fit-neural.js';
+import type { CheckpointHooks, EpochRecord, NeuralFitOptions } from '../fit-neural.js';
 import { balancedClassWeights, type Classifier, LABELS } from './classifier.js';
 
 /** The rows a trainer learns from; every row of each split, missing modalities as null. */
@@ -38,6 +38,8 @@ export interface TrainerOptions {
   loadComponent?: (dir: string) => Promise<Classifier>;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
+  /** tfjs trainers: save after every epoch / resume from a saved state (provided by models/train.ts). */
+  checkpoint?: CheckpointHooks;
 }
 
 /** What a trainer hands back: a working classifier and what its bundle must hold to rebuild it. */
@@ -79,5 +81,6 @@ export function neuralFitOptions(options: TrainerOptions, trainLabels: Int32Arra
     ...(options.useClassWeights ? { classWeights: balancedClassWeights(trainLabels, LABELS.length) } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   };
 }
