@@ -8,6 +8,7 @@ import { InputError, type Logger } from '../core/index.js';
 import type { Database } from '../data/index.js';
 import type { ApiDeps } from './api-deps.js';
 import { installBodyChecks } from './body-checks.js';
+import { installMethodNotAllowed } from './method-not-allowed.js';
 import type { ServeConfig } from './config.js';
 import { createServeMetrics } from './metrics.js';
 import { type ClassifierLoader, loadModelSet, type ModelResolver, type ReloadResult, resolveLocalBundle } from './model-set.js';
@@ -76,6 +77,7 @@ export async function buildApp(config: ServeConfig, deps: ServeDeps): Promise<Fa
   app.decorateRequest('user', null);
   installProblemHandler(app);
   installBodyChecks(app);
+  installMethodNotAllowed(app);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode },

@@ -17,6 +17,7 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
@@ -32,6 +33,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   SERVE_MEDIA_TYPE_UNSUPPORTED: 415,
   IMAGE_TYPE_UNSUPPORTED: 415,
   SERVE_RATE_LIMITED: 429,
+  SERVE_METHOD_NOT_ALLOWED: 405,
   PREDICT_MODALITY_UNSUPPORTED: 422,
 };
 

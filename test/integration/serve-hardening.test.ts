@@ -187,6 +187,18 @@ describe('serve hardening (issue #12)', () => {
     expect((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(200);
   });
 
+  it('answers 405 with an Allow header for a method a path does not take; an unknown path stays 404', async () => {
+    const put = await app.inject({ method: 'PUT', url: '/predict', headers: bearer(seller.token) });
+    expectProblem(put, 405, 'SERVE_METHOD_NOT_ALLOWED');
+    expect(put.headers.allow).toBe('POST');
+    const trace = await app.inject({ method: 'TRACE', url: '/products/12' });
+    expectProblem(trace, 405, 'SERVE_METHOD_NOT_ALLOWED');
+    expect(trace.headers.allow).toBe('DELETE');
+    expect((await app.inject({ method: 'DELETE', url: '/health' })).headers.allow).toBe('GET, HEAD');
+    expectProblem(await app.inject({ method: 'GET', url: '/nowhere' }), 404, 'SERVE_ROUTE_NOT_FOUND');
+    expectProblem(await app.inject({ method: 'GET', url: '/products/12/extra' }), 404, 'SERVE_ROUTE_NOT_FOUND');
+  });
+
   it('reads the rate limit from RAKUTEN_ML_RATE_LIMIT, the --rate-limit flag winning', () => {
     expect(loadConfig({}).serve.rateLimitPerMinute).toBe(600);
     expect(loadConfig({ RAKUTEN_ML_RATE_LIMIT: '1200' }).serve.rateLimitPerMinute).toBe(1200);
