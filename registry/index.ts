@@ -51,6 +51,7 @@ export {
   type RecordRunInput,
   type RunMetricPoint,
   type RunRecord,
+  recordFailedRun,
   recordRun,
   runHistory,
 } from './runs.js';

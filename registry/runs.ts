@@ -40,6 +40,37 @@ function historyPoints(train: TrainResult): { key: string; step: number; value: 
   ]);
 }
 
+export interface RecordFailedRunInput {
+  experiment?: string;
+  kind: string;
+  params?: Record<string, ParamValue>;
+  /** What stopped it: its stable code (AppError) and message go into the run's tags. */
+  error: unknown;
+  startedAt: Date;
+  gitCommit?: string | null;
+}
+
+/**
+ * Records a training run that threw (a backbone that is not a tfjs model, a photo that cannot be
+ * decoded...) with status `failed` and the error in its tags, so `runs list` shows it (issue 14).
+ */
+export async function recordFailedRun(input: RecordFailedRunInput, deps: RegistryDeps): Promise<{ id: string }> {
+  const id = randomUUID();
+  const code = input.error instanceof Error && 'code' in input.error ? String(input.error.code) : 'UNEXPECTED';
+  const message = input.error instanceof Error ? input.error.message : String(input.error);
+  const tags = { error_code: code, error: message.slice(0, 500) };
+  const name = `${input.kind}-${input.startedAt.toISOString()}`;
+  await deps.db.transaction(async (tx) => {
+    const experiment = await experimentId(tx, input.experiment ?? 'default');
+    await tx.run(sql`INSERT INTO runs (id, experiment_id, name, status, params, metrics, tags, git_commit, data_sha256,
+        bundle_path, bundle_sha256, started_at, ended_at)
+      VALUES (${id}, ${experiment}, ${name}, 'failed', ${JSON.stringify({ kind: input.kind, ...input.params })}, ${'{}'},
+        ${JSON.stringify(tags)}, ${input.gitCommit ?? null}, ${null}, ${null}, ${null}, ${input.startedAt.toISOString()}, ${nowIso()})`);
+  });
+  deps.log.info({ run: id, name, code }, 'failed run recorded');
+  return { id };
+}
+
 /**
  * Records a finished training run in the project database: params, final and per-epoch metrics, tags,
  * git commit, data hash, bundle location and timings; mirrored to MLflow when configured.

@@ -36,6 +36,38 @@ function positiveNumber(flag: string, value: string | undefined): number | undef
   return n;
 }
 
+/**
+ * A training that throws (a backbone folder that is not a tfjs model, a photo that cannot be
+ * decoded, bad data) is recorded as a failed run with its error code, then reaches the user as is.
+ */
+async function recordFailedTraining(
+  error: unknown,
+  run: {
+    kind: string;
+    options: Record<string, unknown>;
+    startedAt: Date;
+    registry: Awaited<ReturnType<typeof openRegistry>>;
+    experiment: string | undefined;
+  },
+): Promise<never> {
+  const { recordFailedRun, currentGitCommit } = await import('../../registry/index.js');
+  const params = Object.fromEntries(
+    Object.entries(run.options).filter((e): e is [string, string | number | boolean] => ['string', 'number', 'boolean'].includes(typeof e[1])),
+  );
+  await recordFailedRun(
+    {
+      kind: run.kind,
+      params,
+      error,
+      startedAt: run.startedAt,
+      gitCommit: await currentGitCommit(process.cwd()),
+      ...(run.experiment ? { experiment: run.experiment } : {}),
+    },
+    run.registry.deps,
+  ).catch((recordError: unknown) => run.registry.deps.log.warn({ error: String(recordError) }, 'could not record the failed run'));
+  throw error;
+}
+
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
@@ -120,13 +152,14 @@ export function registerTrainCommand(program: Command): void {
       const engine = await useBackend({ preference: ctx.config.engine.backend, threads: ctx.config.engine.threads });
       process.stderr.write(`engine: ${engine.backend} (${engine.threads} thread(s)) — ${engine.reason}\n`);
       const registry = await openRegistry(flags);
+      const startedAt = new Date();
       const interrupt = stopOnCtrlC(ctx);
       try {
         const { db } = registry.deps;
         const result = await trainModel(
           { kind, bundleDir, options },
           { db, log: ctx.log, engine, onProgress: (p) => ctx.progress.update(p), signal: interrupt.signal },
-        );
+        ).catch((error: unknown) => recordFailedTraining(error, { kind, options, startedAt, registry, experiment: flags.experiment }));
         ctx.progress.stop();
         // Every training run is recorded (and mirrored to MLflow when MLFLOW_TRACKING_URI is set).
         const { recordRun, currentGitCommit } = await import('../../registry/index.js');
