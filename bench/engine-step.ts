@@ -11,6 +11,7 @@ import type { BackendChoice } from '../core/index.js';
 import { useBackend } from '../models/engine/index.js';
 import { buildFusionModel, REFERENCE_FUSION_MODEL } from '../models/fusion-model.js';
 import { buildImageCnn, REFERENCE_IMAGE_CNN } from '../models/image-cnn.js';
+import { buildTextCnn, WORD_CNN } from '../models/text-cnn.js';
 import { buildTextLstm, REFERENCE_TEXT_LSTM } from '../models/text-lstm.js';
 
 const [backendArg = 'wasm', modelArg = 'lstm', stepsArg = '5', threadsArg] = process.argv.slice(2);
@@ -40,6 +41,16 @@ function batchFor(model: string): { model: tf.LayersModel; x: tf.Tensor | tf.Ten
     const batch = 64;
     return {
       model: buildTextLstm(spec),
+      x: tf.randomUniform([batch, spec.sequenceLength], 0, spec.vocabularySize, 'int32', 2),
+      y: tf.oneHot(tf.randomUniform([batch], 0, spec.numClasses, 'int32', 3), spec.numClasses),
+      batch,
+    };
+  }
+  if (model === 'word-cnn') {
+    const spec = { ...WORD_CNN, vocabularySize: 30_000, sequenceLength: 32, seed: 1 };
+    const batch = 128;
+    return {
+      model: buildTextCnn(spec),
       x: tf.randomUniform([batch, spec.sequenceLength], 0, spec.vocabularySize, 'int32', 2),
       y: tf.oneHot(tf.randomUniform([batch], 0, spec.numClasses, 'int32', 3), spec.numClasses),
       batch,

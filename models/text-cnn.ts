@@ -16,7 +16,7 @@ export interface TextCnnSpec {
 export const WORD_CNN: Omit<TextCnnSpec, 'vocabularySize' | 'sequenceLength'> = {
   embeddingDim: 128,
   numClasses: 27,
-  filters: 256,
+  filters: 128,
   kernelSize: 3,
   dropoutRate: 0.25,
 };

@@ -2,7 +2,7 @@ import type { ModelKind } from './classifiers/classifier.js';
 import type { TrainerOptions } from './classifiers/trainer.js';
 
 type Defaults = Pick<TrainerOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience'> &
-  Partial<Pick<TrainerOptions, 'imageSizePx' | 'vocabularySize'>>;
+  Partial<Pick<TrainerOptions, 'imageSizePx' | 'vocabularySize' | 'sequenceLength'>>;
 
 /**
  * Settings that train each kind well on 2 cores, chosen on our own validation split (never the
@@ -15,8 +15,9 @@ export const TRAINING_DEFAULTS: Readonly<Record<ModelKind, Defaults>> = {
   // One solve (the dual coordinate descent stops on its own tolerance); epochs etc. do not apply.
   'text-svm': { epochs: 1, batchSize: 1, learningRate: 0, patience: 0 },
   lstm: { epochs: 8, batchSize: 64, learningRate: 2e-3, patience: 2 },
-  // 84k products know more than 10k useful words; an epoch on the full text takes ~2-3 min (docs/models.md).
-  'word-cnn': { epochs: 6, batchSize: 128, learningRate: 2e-3, patience: 2, vocabularySize: 30_000 },
+  // 84k products know more than 10k useful words, and most are titles (32 tokens hold them); time per
+  // epoch in docs/models.md.
+  'word-cnn': { epochs: 4, batchSize: 128, learningRate: 2e-3, patience: 1, vocabularySize: 30_000, sequenceLength: 32 },
   cnn: { epochs: 25, batchSize: 32, learningRate: 1e-3, patience: 5 },
   // fusion from trained parts: a softmax head over both parts' log-probabilities (seconds per epoch).
   fusion: { epochs: 60, batchSize: 64, learningRate: 5e-3, patience: 8, imageSizePx: 224 },

@@ -94,7 +94,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--patience <n>', 'epochs without a better validation F1 before stopping')
     .option('--no-class-weights', 'do not weight the loss by inverse class frequency')
     .option('--vocab <n>', 'text models: vocabulary size (default 10000; word-cnn 30000)')
-    .option('--seq-len <n>', 'text models: tokens per product (default 48)')
+    .option('--seq-len <n>', 'text models: tokens per product (default 48; word-cnn 32)')
     .option('--image-size <px>', 'image models: input size, one of the `data images` sizes (default 64)')
     .option('--experiment <name>', 'experiment the run is recorded under (default "default")')
     .option('--text-bundle <dir>', 'late-fusion: the trained text model bundle')
@@ -137,7 +137,7 @@ export function registerTrainCommand(program: Command): void {
         seed: positiveNumber('seed', flags.seed) ?? SHARED_DEFAULTS.seed,
         useClassWeights: flags.classWeights !== false,
         vocabularySize: positiveNumber('vocab', flags.vocab) ?? defaults.vocabularySize ?? SHARED_DEFAULTS.vocabularySize,
-        sequenceLength: positiveNumber('seq-len', flags.seqLen) ?? SHARED_DEFAULTS.sequenceLength,
+        sequenceLength: positiveNumber('seq-len', flags.seqLen) ?? defaults.sequenceLength ?? SHARED_DEFAULTS.sequenceLength,
         imageSizePx: positiveNumber('image-size', flags.imageSize) ?? defaults.imageSizePx ?? SHARED_DEFAULTS.imageSizePx,
         ...(flags.backbone ? { backbone: flags.backbone } : {}),
         ...(kind === 'fusion' ? { fusionArch: isReferenceFusion ? ('reference' as const) : ('parts' as const) } : {}),
