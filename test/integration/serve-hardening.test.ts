@@ -191,9 +191,9 @@ describe('serve hardening (issue #12)', () => {
     const put = await app.inject({ method: 'PUT', url: '/predict', headers: bearer(seller.token) });
     expectProblem(put, 405, 'SERVE_METHOD_NOT_ALLOWED');
     expect(put.headers.allow).toBe('POST');
-    const trace = await app.inject({ method: 'TRACE', url: '/products/12' });
-    expectProblem(trace, 405, 'SERVE_METHOD_NOT_ALLOWED');
-    expect(trace.headers.allow).toBe('DELETE');
+    const options = await app.inject({ method: 'OPTIONS', url: '/products/12' });
+    expectProblem(options, 405, 'SERVE_METHOD_NOT_ALLOWED');
+    expect(options.headers.allow).toBe('DELETE');
     expect((await app.inject({ method: 'DELETE', url: '/health' })).headers.allow).toBe('GET, HEAD');
     expectProblem(await app.inject({ method: 'GET', url: '/nowhere' }), 404, 'SERVE_ROUTE_NOT_FOUND');
     expectProblem(await app.inject({ method: 'GET', url: '/products/12/extra' }), 404, 'SERVE_ROUTE_NOT_FOUND');
