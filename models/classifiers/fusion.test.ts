@@ -158,7 +158,7 @@ describe('fusion classifier', () => {
   it('trains the reference architecture for one epoch', async () => {
     const reference = await trainFusion(
       { train: rows.slice(0, 16), validation: rows.slice(16, 24) },
-      { ...OPTIONS, epochs: 1 },
+      { ...OPTIONS, epochs: 1, fusionArch: 'reference' },
     );
     reference.classifier.dispose();
     expect(reference.history).toHaveLength(1);
