@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
 import { FusedLstm, fusedLstm } from './fused-lstm.js';
+import { assertKernelsNative } from './kernel-guard.js';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   expect(a.shape).toEqual(b.shape);
@@ -73,7 +74,7 @@ describe('fusedLstm', () => {
     });
   }
 
-  it('leaves no tensors behind after a training step of a model that uses the layer', async () => {
+  it('trains on wasm kernels only and leaves no tensors behind, in a model that uses the layer', async () => {
     const model = tf.sequential({
       layers: [
         tf.layers.embedding({ inputDim: 20, outputDim: 4, inputLength: 6 }),
@@ -86,6 +87,8 @@ describe('fusedLstm', () => {
     const x = tf.tensor2d([[1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]], [2, 6], 'int32');
     const y = tf.tensor2d([[1, 0], [0, 1]]);
     await model.trainOnBatch(x, y);
+    const usage = await assertKernelsNative(() => model.trainOnBatch(x, y));
+    expect(usage.missing).toEqual([]);
     const before = tf.memory().numTensors;
     let loss = 0;
     for (let i = 0; i < 30; i++) loss = Number(await model.trainOnBatch(x, y));

@@ -15,6 +15,9 @@ import * as tf from '@tensorflow/tfjs';
  * [4U]), gates use the sigmoid and the cell the tanh, so it matches tf.layers.lstm with
  * `recurrentActivation: 'sigmoid'` (checked in fused-lstm.test.ts). Zero initial state, no masking.
  */
+/** The name a profile lists a fusedLstm call under (a custom-gradient op, not a backend kernel). */
+export const FUSED_LSTM_OP = 'FusedLstm';
+
 export function fusedLstm(
   x: tf.Tensor3D,
   kernel: tf.Tensor2D,
@@ -64,7 +67,8 @@ export function fusedLstm(
       backward(dy, saved, { batch, steps, inputDim, units, returnSequences: options.returnSequences });
     return { value, gradFunc };
   });
-  return op(x, kernel, recurrentKernel, bias);
+  // Named scope: profiles list the op under this name (kernel-guard.ts knows it is not a kernel).
+  return tf.tidy(FUSED_LSTM_OP, () => op(x, kernel, recurrentKernel, bias));
 }
 
 interface Shape {
