@@ -69,8 +69,8 @@ export const trainTextSvm: Trainer = async (data, options) => {
     total: 1,
     detail: `${vectorizer.dimension} features`,
   });
-  // Class weights measured worse on validation weighted F1 for the SVM (docs/models.md), so the
-  // trainer reads plain C whatever useClassWeights says.
+  // Plain C for every class, as the reference: the target is weighted F1, which inverse-frequency
+  // weights trade for macro F1; so useClassWeights does not apply here (docs/models.md).
   const svm = LinearSvm.fit(x, labels, LABELS.length, {
     ...TEXT_SVM_SOLVER,
     seed: options.seed,
