@@ -59,6 +59,11 @@ function spread<T>(rows: readonly T[], count: number): T[] {
   return rows.filter((_, i) => i % step === 0).slice(0, count);
 }
 
+function imageOnlyOrAnyImage(rows: readonly SplitRow[]): SplitRow[] {
+  const imageOnly = rows.filter((r) => !r.text && r.imagePath);
+  return imageOnly.length > 0 ? imageOnly : rows.filter((r) => r.imagePath);
+}
+
 /**
  * Starts the API in-process on 127.0.0.1 (a free port) serving `rakuten@champion`, signs a seller up
  * through the API, sends real test products over HTTP (text only, image only, both, then batches of
@@ -92,7 +97,8 @@ export async function serveAndPredict(
       call<PredictAnswer>(`${url}/predict?k=3`, await productBody(row, modality), token);
     const candidates: { modality: DemoPrediction['modality']; rows: SplitRow[] }[] = [
       { modality: 'text', rows: spread(input.rows.filter((r) => r.text && !r.imagePath), EXAMPLE_CANDIDATES) },
-      { modality: 'image', rows: spread(input.rows.filter((r) => !r.text && r.imagePath), EXAMPLE_CANDIDATES) },
+      // With the titles file every photo has a title too: then send the photo alone.
+      { modality: 'image', rows: spread(imageOnlyOrAnyImage(input.rows), EXAMPLE_CANDIDATES) },
       { modality: 'both', rows: spread(input.rows.filter((r) => r.text && r.imagePath), EXAMPLE_CANDIDATES) },
     ];
     const predictions: DemoPrediction[] = [];

@@ -6,7 +6,7 @@ function verdictOf(p: { isCorrect: boolean; tried: number; modality: string }): 
   if (!p.isCorrect) return `WRONG: none of the ${p.tried} ${p.modality} test products tried was right; the first is shown`;
   return p.tried === 1
     ? 'right (the first test product tried)'
-    : `right (${p.tried - 1} ${p.modality} test product(s) tried before it were wrong)`;
+    : `right (the ${p.tried - 1} ${p.modality} test product${p.tried === 2 ? '' : 's'} tried before it ${p.tried === 2 ? 'was' : 'were'} wrong)`;
 }
 
 export function registerDemoCommand(program: Command): void {
