@@ -17,7 +17,7 @@ import { trainTfidf } from './tfidf.js';
 import type { TrainedModel, TrainerOptions } from './trainer.js';
 
 const OPTIONS: TrainerOptions = {
-  epochs: 6,
+  epochs: 30,
   batchSize: 8,
   learningRate: 0.01,
   seed: 9,
@@ -70,9 +70,12 @@ describe('fusion from trained parts', () => {
   it('fits a head on validation products and nests both part bundles', () => {
     expect(fused.settings).toMatchObject({ arch: 'parts' });
     expect(Object.keys(fused.files)).toEqual(
-      expect.arrayContaining(['model.json', 'weights.bin', 'text/manifest.json', 'image/manifest.json']),
+      expect.arrayContaining(['head.json', 'text/manifest.json', 'image/manifest.json']),
     );
     expect(fused.history?.length).toBeGreaterThan(0);
+    // It starts at "text alone" and keeps an epoch only when the held-out half scores better.
+    const startF1 = fused.history?.[0]?.validationWeightedF1 ?? 0;
+    expect(Math.max(...(fused.history ?? []).map((h) => h.validationWeightedF1))).toBeGreaterThanOrEqual(startF1);
   });
 
   it('answers text only, photo only and both, and rebuilds the same from its bundle', async () => {
@@ -87,9 +90,9 @@ describe('fusion from trained parts', () => {
       expect(row).toHaveLength(27);
       expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
     }
-    // Each modality moves the answer: the three rows differ.
+    // A photo alone is answered by the image part, not a uniform row.
     expect(direct[0]).not.toEqual(direct[1]);
-    expect(direct[2]).not.toEqual(direct[0]);
+    expect(Math.max(...(direct[1] ?? []))).toBeGreaterThan(1 / 27 + 1e-3);
 
     const bundleDir = path.join(dir, 'fusion');
     await writeBundle(bundleDir, { kind: 'fusion', files: fused.files, metadata: { settings: fused.settings } });
