@@ -38,6 +38,8 @@ const VARIANTS: Record<string, Variant> = {
   tight: { ...base, tolerance: 1e-3, maxIterations: 200 },
   'c0.25': { ...base, c: 0.25 },
   c1: { ...base, c: 1 },
+  c2: { ...base, c: 2 },
+  'c1-accents': { ...base, c: 1, blocks: [word({ shouldStripAccents: true }), char({ shouldStripAccents: true })] },
   balanced: { ...base, isBalanced: true },
   accents: { ...base, blocks: [word({ shouldStripAccents: true }), char({ shouldStripAccents: true })] },
   mindf2: { ...base, blocks: [word({ minDocumentFrequency: 2 }), char({ minDocumentFrequency: 2 })] },

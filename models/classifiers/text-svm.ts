@@ -17,7 +17,7 @@ export const TEXT_SVM_FEATURES: readonly FitBlockOptions[] = [
   { analyzer: 'word', ngramRange: [1, 2], shouldStripAccents: false, minDocumentFrequency: 1 },
   { analyzer: 'char_wb', ngramRange: [2, 5], shouldStripAccents: false, minDocumentFrequency: 1 },
 ];
-export const TEXT_SVM_SOLVER = { c: 0.5, tolerance: 0.1, maxIterations: 50 } as const;
+export const TEXT_SVM_SOLVER = { c: 1, tolerance: 0.1, maxIterations: 50 } as const;
 /**
  * SVM margins sit in about [-2, 2]; scaled by 5 before the softmax, the temperature fit on
  * validation lands near 1, inside its search range.
