@@ -80,7 +80,7 @@ export async function predictRows(classifier: Classifier, rows: readonly SplitRo
 }
 
 /** What `fusion` (from parts) and `late-fusion` train first when no component bundle is given. */
-export const DEFAULT_PARTS: Readonly<Required<PartKinds>> = { text: 'tfidf', image: 'image-transfer' };
+export const DEFAULT_PARTS: Readonly<Required<PartKinds>> = { text: 'text-svm', image: 'image-transfer' };
 
 /**
  * A combining model given no text or image bundle trains the default part first, into

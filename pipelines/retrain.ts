@@ -31,7 +31,7 @@ export interface RetrainInput {
   kind: ModelKind;
   options: Omit<TrainInput['options'], 'componentBundles'>;
   /**
-   * fusion / late-fusion: the text and image kinds rebuilt as their parts (default tfidf and
+   * fusion / late-fusion: the text and image kinds rebuilt as their parts (default text-svm and
    * image-transfer). Image features are cached per photo and backbone under `<home>/images/features`,
    * so a weekly rebuild only runs the backbone on new photos.
    */

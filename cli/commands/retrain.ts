@@ -35,7 +35,7 @@ export function registerRetrainCommand(program: Command): void {
         'Reruns on unchanged data reuse the registered version; one run at a time (<home>/retrain.lock).',
     )
     .option('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | image-transfer | fusion | late-fusion', 'tfidf-char')
-    .option('--text-model <kind>', 'fusion / late-fusion: the text part rebuilt first (default tfidf)')
+    .option('--text-model <kind>', 'fusion / late-fusion: the text part rebuilt first (default text-svm)')
     .option('--image-model <kind>', 'fusion / late-fusion: the image part rebuilt first (default image-transfer)')
     .option('--backbone <name|dir>', 'image-transfer (or an image-transfer part): the pretrained backbone (default mobilenet-v2-mid)')
     .option('--arch <arch>', 'fusion: parts (default) or reference (both trunks from scratch)')
