@@ -4,24 +4,13 @@ import { InputError } from '../../core/index.js';
 import type { SplitRow } from '../../data/index.js';
 import { type BatchSource, fitWithEarlyStopping } from '../fit-neural.js';
 import { augmentBatchInPlace } from '../image/augment.js';
-import {
-  type ImageSource,
-  oneHotTargets,
-  splitRows,
-  stackImages,
-  uniformRow,
-} from '../image/image-batches.js';
+import { type ImageSource, oneHotTargets, predictInBatches, stackImages } from '../image/image-batches.js';
 import { createPixelCache, loadPixels, type PixelCache, pixelCacheEntriesFor } from '../image/pixels.js';
 import { weightedF1OfProbabilities } from '../evaluation/index.js';
 import { buildImageCnn } from '../image-cnn.js';
 import { deserializeLayersModel, serializeLayersModel } from '../tfjs-artifacts.js';
 import { seededRandom } from '../text/seeded-random.js';
-import {
-  type Classifier,
-  LABELS,
-  labelIndexOf,
-  type ProductInput,
-} from './classifier.js';
+import { type Classifier, LABELS, labelIndexOf, type ProductInput } from './classifier.js';
 import { type Loader, neuralFitOptions, rowsWith, type Trainer } from './trainer.js';
 
 /** The layers of the image classifier around buildImageCnn's conv blocks. */
@@ -75,30 +64,23 @@ function cnnClassifier(model: tf.LayersModel, imageSizePx: number): Classifier {
     kind: 'cnn',
     modalities: ['image'],
     labels: LABELS,
-    predictProba: async (products: readonly ProductInput[]) => {
-      const out = products.map(() => uniformRow(classes));
-      const withImage = products.flatMap((p, i) => (p.image ? [{ i, image: p.image }] : []));
-      for (let start = 0; start < withImage.length; start += PREDICT_BATCH) {
-        const chunk = withImage.slice(start, start + PREDICT_BATCH);
-        const pixels = await stackImages(
-          chunk.map((c): ImageSource => c.image),
-          imageSizePx,
-        );
-        const probabilities = tf.tidy(
-          () =>
-            model.predict(tf.tensor4d(pixels, [chunk.length, imageSizePx, imageSizePx, 3])) as tf.Tensor2D,
-        );
-        try {
-          const rows = splitRows(await probabilities.data<'float32'>(), chunk.length, classes);
-          chunk.forEach((c, k) => {
-            out[c.i] = rows[k] ?? uniformRow(classes);
-          });
-        } finally {
-          probabilities.dispose();
-        }
-      }
-      return out;
-    },
+    predictProba: async (products: readonly ProductInput[]) =>
+      predictInBatches(
+        products.map((p): ImageSource | null => p.image || null),
+        {
+          batchSize: PREDICT_BATCH,
+          numClasses: classes,
+          predictBatch: async (images) => {
+            const pixels = await stackImages(images, imageSizePx);
+            return tf.tidy(
+              () =>
+                model.predict(
+                  tf.tensor4d(pixels, [images.length, imageSizePx, imageSizePx, 3]),
+                ) as tf.Tensor2D,
+            );
+          },
+        },
+      ),
     dispose: () => model.dispose(),
   };
 }

@@ -5,24 +5,13 @@ import type { SplitRow } from '../../data/index.js';
 import { type BatchSource, fitWithEarlyStopping } from '../fit-neural.js';
 import { buildFusionModel, type FusionModelSpec, REFERENCE_FUSION_MODEL } from '../fusion-model.js';
 import { augmentBatchInPlace } from '../image/augment.js';
-import {
-  type ImageSource,
-  oneHotTargets,
-  splitRows,
-  stackImages,
-  uniformRow,
-} from '../image/image-batches.js';
+import { type ImageSource, oneHotTargets, predictInBatches, stackImages } from '../image/image-batches.js';
 import { createPixelCache, loadPixels, type PixelCache, pixelCacheEntriesFor } from '../image/pixels.js';
 import { weightedF1OfProbabilities } from '../evaluation/index.js';
 import { deserializeLayersModel, serializeLayersModel } from '../tfjs-artifacts.js';
 import { seededRandom } from '../text/seeded-random.js';
 import { WordTokenizer } from '../text/tokenizer.js';
-import {
-  type Classifier,
-  LABELS,
-  labelIndexOf,
-  type ProductInput,
-} from './classifier.js';
+import { type Classifier, LABELS, labelIndexOf, type ProductInput } from './classifier.js';
 import { loadPartsFusion, trainPartsFusion } from './fusion-parts.js';
 import { type Loader, neuralFitOptions, type Trainer } from './trainer.js';
 
@@ -157,35 +146,22 @@ function fusionClassifier(
     kind: 'fusion',
     modalities: ['text', 'image'],
     labels: LABELS,
-    predictProba: async (products: readonly ProductInput[]) => {
-      const out = products.map(() => uniformRow(classes));
-      // A product with neither modality keeps the uniform row: the model has nothing to read.
-      const known = products.flatMap((p, i) => {
-        const item: FusionItem = { text: p.text ? p.text : null, image: p.image ? p.image : null };
-        return item.text === null && item.image === null ? [] : [{ i, item }];
-      });
-      for (let start = 0; start < known.length; start += PREDICT_BATCH) {
-        const chunk = known.slice(start, start + PREDICT_BATCH);
-        const arrays = await encodeItems(
-          chunk.map((c) => c.item),
-          tokenizer,
-          settings,
-          loadPixels,
-        );
-        const probabilities = tf.tidy(
-          () => model.predict(toTensors(arrays, chunk.length, settings)) as tf.Tensor2D,
-        );
-        try {
-          const rows = splitRows(await probabilities.data<'float32'>(), chunk.length, classes);
-          chunk.forEach((c, k) => {
-            out[c.i] = rows[k] ?? uniformRow(classes);
-          });
-        } finally {
-          probabilities.dispose();
-        }
-      }
-      return out;
-    },
+    predictProba: async (products: readonly ProductInput[]) =>
+      predictInBatches(
+        // A product with neither modality keeps the uniform row: the model has nothing to read.
+        products.map((p): FusionItem | null => {
+          const item: FusionItem = { text: p.text ? p.text : null, image: p.image ? p.image : null };
+          return item.text === null && item.image === null ? null : item;
+        }),
+        {
+          batchSize: PREDICT_BATCH,
+          numClasses: classes,
+          predictBatch: async (items) => {
+            const arrays = await encodeItems(items, tokenizer, settings, loadPixels);
+            return tf.tidy(() => model.predict(toTensors(arrays, items.length, settings)) as tf.Tensor2D);
+          },
+        },
+      ),
     dispose: () => model.dispose(),
   };
 }

@@ -8,7 +8,7 @@ import { weightedF1OfProbabilities } from '../evaluation/index.js';
 import { type BatchSource, fitWithEarlyStopping } from '../fit-neural.js';
 import { type Backbone, DEFAULT_BACKBONE, isBundledBackbone, loadBackbone } from '../image/backbone.js';
 import { extractFeatures } from '../image/backbone-features.js';
-import { oneHotTargets, splitRows, uniformRow } from '../image/image-batches.js';
+import { oneHotTargets, predictInBatches } from '../image/image-batches.js';
 import { deserializeLayersModel, serializeLayersModel } from '../tfjs-artifacts.js';
 import { type Classifier, LABELS, labelIndexOf, type ProductInput } from './classifier.js';
 import { type Loader, neuralFitOptions, rowsWith, type Trainer } from './trainer.js';
@@ -142,31 +142,21 @@ function transferClassifier(
     kind: 'image-transfer',
     modalities: ['image'],
     labels: LABELS,
-    predictProba: async (products: readonly ProductInput[]) => {
-      const out = products.map(() => uniformRow(classes));
-      const withImage = products.flatMap((p, i) => (p.image ? [{ i, image: p.image }] : []));
-      for (let start = 0; start < withImage.length; start += PREDICT_BATCH) {
-        const chunk = withImage.slice(start, start + PREDICT_BATCH);
-        const features = await featuresOf(
-          backbones,
-          chunk.map((c) => c.image),
-          imageSizePx,
-        );
-        const x = standardise(features, standardiser.mean, standardiser.scale);
-        const probabilities = tf.tidy(
-          () => head.predict(tf.tensor2d(x, [chunk.length, standardiser.mean.length])) as tf.Tensor2D,
-        );
-        try {
-          const rows = splitRows(await probabilities.data<'float32'>(), chunk.length, classes);
-          chunk.forEach((c, k) => {
-            out[c.i] = rows[k] ?? uniformRow(classes);
-          });
-        } finally {
-          probabilities.dispose();
-        }
-      }
-      return out;
-    },
+    predictProba: async (products: readonly ProductInput[]) =>
+      predictInBatches(
+        products.map((p) => p.image || null),
+        {
+          batchSize: PREDICT_BATCH,
+          numClasses: classes,
+          predictBatch: async (images) => {
+            const features = await featuresOf(backbones, images, imageSizePx);
+            const x = standardise(features, standardiser.mean, standardiser.scale);
+            return tf.tidy(
+              () => head.predict(tf.tensor2d(x, [images.length, standardiser.mean.length])) as tf.Tensor2D,
+            );
+          },
+        },
+      ),
     dispose: () => {
       head.dispose();
       for (const b of backbones) b.dispose();

@@ -36,6 +36,33 @@ export function splitRows(values: Float32Array, rowCount: number, numClasses: nu
   return Array.from({ length: rowCount }, (_, i) => values.slice(i * numClasses, (i + 1) * numClasses));
 }
 
+/**
+ * Class probabilities of many inputs, a batch at a time: `predictBatch` turns a batch of the
+ * non-null inputs into a [batch, numClasses] tensor (disposed here); a null input (nothing the
+ * model can read) keeps the uniform row. The image and fusion classifiers share this loop.
+ */
+export async function predictInBatches<T>(
+  inputs: readonly (T | null)[],
+  options: { batchSize: number; numClasses: number; predictBatch: (batch: T[]) => Promise<tf.Tensor2D> },
+): Promise<Float32Array[]> {
+  const { batchSize, numClasses } = options;
+  const out = inputs.map(() => uniformRow(numClasses));
+  const known = inputs.flatMap((input, i) => (input === null ? [] : [{ i, input }]));
+  for (let start = 0; start < known.length; start += batchSize) {
+    const chunk = known.slice(start, start + batchSize);
+    const probabilities = await options.predictBatch(chunk.map((c) => c.input));
+    try {
+      const rows = splitRows(await probabilities.data<'float32'>(), chunk.length, numClasses);
+      chunk.forEach((c, k) => {
+        out[c.i] = rows[k] ?? uniformRow(numClasses);
+      });
+    } finally {
+      probabilities.dispose();
+    }
+  }
+  return out;
+}
+
 /** A uniform distribution: the answer for a product a model has nothing to read from. */
 export function uniformRow(numClasses: number): Float32Array {
   return new Float32Array(numClasses).fill(1 / numClasses);
