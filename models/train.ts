@@ -75,7 +75,9 @@ export function rowsFor(classifier: Pick<Classifier, 'modalities'>, rows: readon
 
 /** Class probabilities of labelled rows, and their class indices. */
 export async function predictRows(classifier: Classifier, rows: readonly SplitRow[]) {
-  const probabilities = await classifier.predictProba(rows.map((r) => ({ text: r.text, image: r.imagePath })));
+  const probabilities = await classifier.predictProba(
+    rows.map((r) => ({ text: r.text, image: r.imagePath })),
+  );
   return { probabilities, labels: rows.map((r) => labelIndexOf(r.label)) };
 }
 
@@ -87,7 +89,8 @@ export const DEFAULT_PARTS: Readonly<Required<PartKinds>> = { text: 'text-svm', 
  * `<bundleDir>-parts/<text|image>`, with that kind's defaults and this run's seed.
  */
 async function withTrainedParts(input: TrainInput, deps: TrainDeps): Promise<TrainInput> {
-  const isCombining = input.kind === 'late-fusion' || (input.kind === 'fusion' && input.options.fusionArch !== 'reference');
+  const isCombining =
+    input.kind === 'late-fusion' || (input.kind === 'fusion' && input.options.fusionArch !== 'reference');
   if (!isCombining) return input;
   const given = input.options.componentBundles ?? {};
   const parts = { ...given };
@@ -113,6 +116,11 @@ async function withTrainedParts(input: TrainInput, deps: TrainDeps): Promise<Tra
   return { ...input, options: { ...input.options, componentBundles: parts } };
 }
 
+/** A progress line's text prefixed by the model kind, unless the trainer already named it. */
+function namedByKind(kind: ModelKind, text: string): string {
+  return text.startsWith(`${kind} `) ? text : `${kind} ${text}`;
+}
+
 /**
  * `rakuten-ml train`: reads the train and validation splits, trains one model kind with early
  * stopping on validation weighted F1, fits a temperature on validation, and writes a bundle that
@@ -129,7 +137,13 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
   };
   const family = MODEL_FAMILIES[input.kind];
   deps.log.info(
-    { kind: input.kind, backend: deps.engine.backend, threads: deps.engine.threads, reason: deps.engine.reason, data: split.dataSha256 },
+    {
+      kind: input.kind,
+      backend: deps.engine.backend,
+      threads: deps.engine.threads,
+      reason: deps.engine.reason,
+      data: split.dataSha256,
+    },
     'training',
   );
   // tfjs trainers save their state after every epoch beside the bundle; `train --resume` reads it.
@@ -150,22 +164,39 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
     ...input.options,
     loadComponent: loadClassifier,
     checkpoint,
-    // Progress lines name the model: several models train in one demo or bench log.
-    ...(onProgress ? { onProgress: (p) => onProgress({ ...p, stage: `${input.kind} ${p.stage}`, ...(p.note ? { note: `${input.kind} ${p.note}` } : {}) }) } : {}),
+    // Progress lines name the model (several models train in one demo or bench log), once.
+    ...(onProgress
+      ? {
+          onProgress: (p) =>
+            onProgress({
+              ...p,
+              stage: namedByKind(input.kind, p.stage),
+              ...(p.note ? { note: namedByKind(input.kind, p.note) } : {}),
+            }),
+        }
+      : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   const trainSeconds = (performance.now() - started) / 1000;
 
   const validationRows = rowsFor(trained.classifier, data.validation);
   const raw = await predictRows(trained.classifier, validationRows);
-  const rawMetrics = computeMetrics({ labels: raw.labels, probabilities: raw.probabilities.map((p) => Array.from(p)), numClasses: LABELS.length });
+  const rawMetrics = computeMetrics({
+    labels: raw.labels,
+    probabilities: raw.probabilities.map((p) => Array.from(p)),
+    numClasses: LABELS.length,
+  });
   const temperature = fitTemperature(
     raw.probabilities.map((p) => Array.from(p, (v) => Math.log(Math.max(v, 1e-12)))),
     raw.labels,
   );
   const calibratedClassifier = calibrated(trained.classifier, temperature);
   const scored = await predictRows(calibratedClassifier, validationRows);
-  const metrics = computeMetrics({ labels: scored.labels, probabilities: scored.probabilities.map((p) => Array.from(p)), numClasses: LABELS.length });
+  const metrics = computeMetrics({
+    labels: scored.labels,
+    probabilities: scored.probabilities.map((p) => Array.from(p)),
+    numClasses: LABELS.length,
+  });
   trained.classifier.dispose();
 
   const validation = {
@@ -198,7 +229,16 @@ export async function trainModel(input: TrainInput, deps: TrainDeps): Promise<Tr
   });
   const isInterrupted = deps.signal?.aborted === true;
   if (!isInterrupted) await rm(checkpointFile, { force: true });
-  deps.log.info({ kind: input.kind, weightedF1: validation.weightedF1, temperature, seconds: trainSeconds, isInterrupted }, 'trained');
+  deps.log.info(
+    {
+      kind: input.kind,
+      weightedF1: validation.weightedF1,
+      temperature,
+      seconds: trainSeconds,
+      isInterrupted,
+    },
+    'trained',
+  );
   return {
     kind: input.kind,
     bundleDir: path.resolve(input.bundleDir),
