@@ -34,7 +34,7 @@ export function registerRetrainCommand(program: Command): void {
         'same split, register, and push + promote when the gate passes. Exit 5 when the gate refuses.\n' +
         'Reruns on unchanged data reuse the registered version; one run at a time (<home>/retrain.lock).',
     )
-    .option('--model <kind>', 'tfidf | tfidf-char | fasttext | lstm | cnn | image-transfer | fusion | late-fusion', 'tfidf-char')
+    .option('--model <kind>', 'text-svm | tfidf | tfidf-char | fasttext | word-cnn | lstm | cnn | image-transfer | fusion | late-fusion', 'tfidf-char')
     .option('--text-model <kind>', 'fusion / late-fusion: the text part rebuilt first (default text-svm)')
     .option('--image-model <kind>', 'fusion / late-fusion: the image part rebuilt first (default image-transfer)')
     .option('--backbone <name|dir>', 'image-transfer (or an image-transfer part): the pretrained backbone (default mobilenet-v2-mid)')
