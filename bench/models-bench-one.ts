@@ -58,7 +58,8 @@ const db = await openDatabase({ home: job.home });
 const bundleDir = path.join(job.home, 'bundles', job.kind);
 const progress = (p: { stage: string; done: number; total: number; detail?: string }) => {
   if (p.done === p.total || p.stage.includes('epoch')) {
-    process.stderr.write(`  ${job.kind} ${p.stage}: ${p.done}/${p.total}${p.detail ? ` ${p.detail}` : ''}\n`);
+    // train.ts already names the model in each stage.
+    process.stderr.write(`  ${p.stage}: ${p.done}/${p.total}${p.detail ? ` ${p.detail}` : ''}\n`);
   }
 };
 const trained = await trainModel(
