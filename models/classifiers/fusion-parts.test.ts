@@ -1,15 +1,14 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/index.js';
 import type { SplitRow } from '../../data/index.js';
+import { writeTinyBackbone } from '../../test/support/tiny-backbone.js';
 import { openBundle, writeBundle } from '../bundle.js';
 import { useBackend } from '../engine/index.js';
 import { loadRealSampleRows } from '../image/real-sample.js';
 import { loadClassifier } from '../load-classifier.js';
-import { serializeLayersModel } from '../tfjs-artifacts.js';
 import { LABELS } from './classifier.js';
 import { loadFusion, trainFusion } from './fusion.js';
 import { trainImageTransfer } from './image-transfer.js';
@@ -36,30 +35,40 @@ describe('fusion from trained parts', () => {
   beforeAll(async () => {
     await useBackend({ preference: 'wasm' });
     dir = await mkdtemp(path.join(tmpdir(), 'fusion-parts-'));
-    const backboneDir = path.join(dir, 'backbone');
-    const net = tf.sequential({
-      layers: [
-        tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
-        tf.layers.globalAveragePooling2d({}),
-      ],
-    });
-    const { modelJson, weights } = await serializeLayersModel(net);
-    net.dispose();
-    await mkdir(backboneDir);
-    await writeFile(path.join(backboneDir, 'model.json'), modelJson);
-    await writeFile(path.join(backboneDir, 'weights.bin'), weights);
+    const backboneDir = await writeTinyBackbone(path.join(dir, 'backbone'), { seed: 4 });
     const dataDir = loadConfig(process.env).dataDir ?? '';
-    rows = await loadRealSampleRows({ dataDir, labels: LABELS.slice(0, 3), withBoth: 6, imageOnly: 2, textOnly: 4 });
-    const data = { train: rows.filter((_, i) => i % 3 !== 0), validation: rows.filter((_, i) => i % 3 === 0) };
+    rows = await loadRealSampleRows({
+      dataDir,
+      labels: LABELS.slice(0, 3),
+      withBoth: 6,
+      imageOnly: 2,
+      textOnly: 4,
+    });
+    const data = {
+      train: rows.filter((_, i) => i % 3 !== 0),
+      validation: rows.filter((_, i) => i % 3 === 0),
+    };
     const save = async (name: string, kind: 'tfidf' | 'image-transfer', model: TrainedModel) => {
       const bundleDir = path.join(dir, name);
-      await writeBundle(bundleDir, { kind, files: model.files, metadata: { settings: model.settings, temperature: 1 } });
+      await writeBundle(bundleDir, {
+        kind,
+        files: model.files,
+        metadata: { settings: model.settings, temperature: 1 },
+      });
       model.classifier.dispose();
       return bundleDir;
     };
     const text = await save('text', 'tfidf', await trainTfidf(data, { ...OPTIONS, epochs: 3 }));
-    const image = await save('image', 'image-transfer', await trainImageTransfer(data, { ...OPTIONS, backbone: backboneDir }));
-    fused = await trainFusion(data, { ...OPTIONS, componentBundles: { text, image }, loadComponent: loadClassifier });
+    const image = await save(
+      'image',
+      'image-transfer',
+      await trainImageTransfer(data, { ...OPTIONS, backbone: backboneDir }),
+    );
+    fused = await trainFusion(data, {
+      ...OPTIONS,
+      componentBundles: { text, image },
+      loadComponent: loadClassifier,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -75,7 +84,9 @@ describe('fusion from trained parts', () => {
     expect(fused.history?.length).toBeGreaterThan(0);
     // It starts at "text alone" and keeps an epoch only when the held-out half scores better.
     const startF1 = fused.history?.[0]?.validationWeightedF1 ?? 0;
-    expect(Math.max(...(fused.history ?? []).map((h) => h.validationWeightedF1))).toBeGreaterThanOrEqual(startF1);
+    expect(Math.max(...(fused.history ?? []).map((h) => h.validationWeightedF1))).toBeGreaterThanOrEqual(
+      startF1,
+    );
   });
 
   it('answers text only, photo only and both, and rebuilds the same from its bundle', async () => {
@@ -95,7 +106,11 @@ describe('fusion from trained parts', () => {
     expect(Math.max(...(direct[1] ?? []))).toBeGreaterThan(1 / 27 + 1e-3);
 
     const bundleDir = path.join(dir, 'fusion');
-    await writeBundle(bundleDir, { kind: 'fusion', files: fused.files, metadata: { settings: fused.settings } });
+    await writeBundle(bundleDir, {
+      kind: 'fusion',
+      files: fused.files,
+      metadata: { settings: fused.settings },
+    });
     const opened = await openBundle(bundleDir);
     const loaded = await loadFusion({
       dir: bundleDir,
@@ -105,7 +120,9 @@ describe('fusion from trained parts', () => {
     });
     try {
       const again = await loaded.predictProba(products);
-      const diff = Math.max(...again.flatMap((row, i) => [...row].map((v, c) => Math.abs(v - (direct[i]?.[c] ?? Number.NaN)))));
+      const diff = Math.max(
+        ...again.flatMap((row, i) => [...row].map((v, c) => Math.abs(v - (direct[i]?.[c] ?? Number.NaN)))),
+      );
       expect(diff).toBeLessThan(1e-5);
     } finally {
       loaded.dispose();
@@ -113,6 +130,8 @@ describe('fusion from trained parts', () => {
   });
 
   it('refuses to train without part bundles', async () => {
-    await expect(trainFusion({ train: rows, validation: rows }, OPTIONS)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(trainFusion({ train: rows, validation: rows }, OPTIONS)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
   });
 });

@@ -1,14 +1,14 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/index.js';
 import type { SplitRow } from '../../data/index.js';
+import { writeTinyBackbone } from '../../test/support/tiny-backbone.js';
 import { openBundle, writeBundle } from '../bundle.js';
 import { useBackend } from '../engine/index.js';
 import { loadRealSampleRows } from '../image/real-sample.js';
-import { serializeLayersModel } from '../tfjs-artifacts.js';
 import { LABELS } from './classifier.js';
 import { loadImageTransfer, parseBackboneList, trainImageTransfer } from './image-transfer.js';
 import type { TrainedModel, TrainerOptions } from './trainer.js';
@@ -25,20 +25,15 @@ describe('image-transfer classifier', () => {
     await useBackend({ preference: 'wasm' });
     dir = await mkdtemp(path.join(tmpdir(), 'image-transfer-'));
     // A small frozen "backbone" (conv + global pooling) stands in for MobileNet to keep the test fast.
-    backboneDir = path.join(dir, 'backbone');
-    const net = tf.sequential({
-      layers: [
-        tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-        tf.layers.globalAveragePooling2d({}),
-      ],
-    });
-    const { modelJson, weights } = await serializeLayersModel(net);
-    net.dispose();
-    await mkdir(backboneDir, { recursive: true });
-    await writeFile(path.join(backboneDir, 'model.json'), modelJson);
-    await writeFile(path.join(backboneDir, 'weights.bin'), weights);
+    backboneDir = await writeTinyBackbone(path.join(dir, 'backbone'), { seed: 2 });
     const dataDir = loadConfig(process.env).dataDir ?? '';
-    rows = await loadRealSampleRows({ dataDir, labels: LABELS.slice(0, 3), withBoth: 0, imageOnly: 8, textOnly: 0 });
+    rows = await loadRealSampleRows({
+      dataDir,
+      labels: LABELS.slice(0, 3),
+      withBoth: 0,
+      imageOnly: 8,
+      textOnly: 0,
+    });
     const options: TrainerOptions = {
       epochs: 5,
       batchSize: 8,
@@ -51,7 +46,10 @@ describe('image-transfer classifier', () => {
       imageSizePx: 32,
       backbone: backboneDir,
     };
-    trained = await trainImageTransfer({ train: rows.filter((_, i) => i % 4 !== 0), validation: rows.filter((_, i) => i % 4 === 0) }, options);
+    trained = await trainImageTransfer(
+      { train: rows.filter((_, i) => i % 4 !== 0), validation: rows.filter((_, i) => i % 4 === 0) },
+      options,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -61,9 +59,19 @@ describe('image-transfer classifier', () => {
 
   it('trains a head on frozen features and keeps the user backbone inside the bundle', () => {
     expect(trained.history?.length).toBeGreaterThan(0);
-    expect(trained.settings).toMatchObject({ imageSizePx: 32, featureSize: 64, backbones: [{ folder: 'backbone-0' }] });
+    expect(trained.settings).toMatchObject({
+      imageSizePx: 32,
+      featureSize: 64,
+      backbones: [{ folder: 'backbone-0' }],
+    });
     expect(Object.keys(trained.files).sort()).toEqual(
-      ['backbone-0/model.json', 'backbone-0/weights.bin', 'model.json', 'standardiser.bin', 'weights.bin'].sort(),
+      [
+        'backbone-0/model.json',
+        'backbone-0/weights.bin',
+        'model.json',
+        'standardiser.bin',
+        'weights.bin',
+      ].sort(),
     );
   });
 
@@ -76,12 +84,23 @@ describe('image-transfer classifier', () => {
     expect(direct[4]?.every((v) => Math.abs(v - 1 / 27) < 1e-7)).toBe(true);
 
     const bundleDir = path.join(dir, 'bundle');
-    await writeBundle(bundleDir, { kind: 'image-transfer', files: trained.files, metadata: { settings: trained.settings } });
+    await writeBundle(bundleDir, {
+      kind: 'image-transfer',
+      files: trained.files,
+      metadata: { settings: trained.settings },
+    });
     const opened = await openBundle(bundleDir);
-    const loaded = await loadImageTransfer({ dir: bundleDir, ...opened, settings: JSON.parse(JSON.stringify(trained.settings)), openComponent: noComponents });
+    const loaded = await loadImageTransfer({
+      dir: bundleDir,
+      ...opened,
+      settings: JSON.parse(JSON.stringify(trained.settings)),
+      openComponent: noComponents,
+    });
     try {
       const again = await loaded.predictProba(products);
-      const diff = Math.max(...again.flatMap((row, i) => [...row].map((v, c) => Math.abs(v - (direct[i]?.[c] ?? Number.NaN)))));
+      const diff = Math.max(
+        ...again.flatMap((row, i) => [...row].map((v, c) => Math.abs(v - (direct[i]?.[c] ?? Number.NaN)))),
+      );
       expect(diff).toBeLessThan(1e-5);
     } finally {
       loaded.dispose();
